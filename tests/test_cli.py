@@ -1,0 +1,36 @@
+"The `sleeptrain` console script: a reduced real demo on the default model, and bad arguments."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+def run(*args, timeout=600):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SLEEPTRAIN_QUIET": "1"}
+    exe = Path(sys.executable).parent / "sleeptrain"   # the installed console script
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+def test_reduced_demo_learns(tmp_path):
+    out = tmp_path / "demo"
+    r = run("demo", "--facts", "8", "--general", "10", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    for k in ("recall_before", "recall_after", "n_facts", "sleep_seconds", "total_seconds", "model",
+              "locality_before", "locality_after", "ppl_before", "ppl_after"):
+        assert k in res, k
+    assert res["n_facts"] == 8 and res["model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert res["recall_before"] <= 0.2 and res["recall_after"] >= 0.75, res
+    assert (out / "recall.png").stat().st_size > 1000
+    assert "recall (held-out questions)" in r.stdout
+
+@pytest.mark.parametrize("args,needle", [
+    (["demo", "--facts", "-3"], "-3"),
+    (["demo", "--epochs", "many"], "many"),
+    (["demo", "--out", "/proc/no/such/dir"], "/proc/no/such/dir"),
+    (["demo", "--model", "/nonexistent/model.gguf", "--out", "{tmp}"], "/nonexistent/model.gguf"),
+    (["frobnicate"], "frobnicate"),
+])
+def test_bad_arguments_one_clear_line(tmp_path, args, needle):
+    args = [a.replace("{tmp}", str(tmp_path / "o")) for a in args]
+    r = run(*args, timeout=300)
+    assert r.returncode != 0
+    last = [l for l in r.stderr.strip().splitlines() if l.strip()][-1]
+    assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]
