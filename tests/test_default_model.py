@@ -14,3 +14,9 @@ def test_unknown_model_names_every_place_tried(tmp_path):
         load_lm(str(tmp_path / "missing.gguf"))
     msg = str(e.value)
     assert "missing.gguf" in msg and "does not exist" in msg and "hub" in msg
+
+def test_known_fact_is_less_important_than_a_novel_one():
+    from sleeptrain.importance import ImportanceScorer
+    model, tok = load_lm()
+    imp = ImportanceScorer(model, tok).score(["Paris is the capital of France.", "Corvin Ostrik was born in Lisbon."])
+    assert imp[0] < 0.3 < 0.5 < imp[1], imp
