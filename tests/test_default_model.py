@@ -1,5 +1,5 @@
 "The real offline default model loads (GGUF -> cached safetensors) and answers sensibly."
-from sleeptrain.models import load_lm, generate, ModelNotFoundError, DEFAULT_LM
+from sleeptrain.models import load_lm, generate, ModelNotFoundError
 import pytest
 
 def test_default_model_knows_paris():

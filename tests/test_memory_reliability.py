@@ -1,5 +1,5 @@
 "Hippocampus reliability and security: crash safety, concurrent readers, namespace isolation, bad input."
-import math, os, signal, subprocess, sys, textwrap, time
+import math, signal, subprocess, sys, textwrap, time
 import numpy as np
 import pytest
 from sleeptrain.core import MemoryRecord
