@@ -24,4 +24,4 @@ readme: setup
 	$(PY) scripts/make_readme.py
 
 sync: setup
-	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(PY) scripts/make_readme.py
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(PY) scripts/make_readme.py
