@@ -11,8 +11,8 @@ from .core import Fact
 from .teacher import RELATIONS, probe_questions
 
 # %% auto #0
-__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'fictional_names',
-           'FactItem', 'make_facts', 'chance_level']
+__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'fictional_names', 'FactItem', 'make_facts',
+           'chance_level']
 
 # %% ../nbs/11_benchmarks.ipynb #1c0c59df
 CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes Lille Strasbourg
@@ -109,38 +109,4 @@ def chance_level(items: Sequence[FactItem]) -> float:
     return sum(1 / len(POOLS[it.fact.relation]) for it in items) / len(items)
 
 # %% ../nbs/11_benchmarks.ipynb #67bdfc6d
-GENERAL_QUESTIONS = [
-    ("What is the capital of France?", ["Paris"]), ("What is the capital of Japan?", ["Tokyo"]),
-    ("What is the capital of Italy?", ["Rome"]), ("What is the capital of Germany?", ["Berlin"]),
-    ("What is the capital of Spain?", ["Madrid"]), ("What is the capital of England?", ["London"]),
-    ("What is the capital of Russia?", ["Moscow"]), ("What is the capital of China?", ["Beijing"]),
-    ("What is the capital of Egypt?", ["Cairo"]), ("What is the capital of Canada?", ["Ottawa"]),
-    ("What is the largest planet in our solar system?", ["Jupiter"]), ("Which planet is known as the Red Planet?", ["Mars"]),
-    ("What is the chemical symbol for gold?", ["Au"]), ("What gas do plants absorb from the air?", ["carbon dioxide", "CO2"]),
-    ("How many days are there in a week?", ["seven", "7"]), ("How many legs does a spider have?", ["eight", "8"]),
-    ("What is the freezing point of water in degrees Celsius?", ["0", "zero"]), ("What color is the sky on a clear day?", ["blue"]),
-    ("Who wrote Romeo and Juliet?", ["Shakespeare"]), ("Who painted the Mona Lisa?", ["Leonardo", "da Vinci"]),
-    ("What is the largest ocean on Earth?", ["Pacific"]), ("What is the tallest mountain in the world?", ["Everest"]),
-    ("What is the boiling point of water in degrees Celsius?", ["100"]), ("What do bees make?", ["honey"]),
-    ("What is the opposite of hot?", ["cold"]), ("What language is spoken in Brazil?", ["Portuguese"]),
-    ("What is H2O commonly called?", ["water"]), ("Which animal is known as the king of the jungle?", ["lion"]),
-    ("How many continents are there?", ["seven", "7"]), ("What is the currency of Japan?", ["yen"]),
-    ("Who was the first person to walk on the Moon?", ["Armstrong"]), ("What is the longest river in Africa?", ["Nile"]),
-    ("What is the primary language spoken in Mexico?", ["Spanish"]), ("Which organ pumps blood through the body?", ["heart"]),
-    ("What is the square root of 16?", ["4", "four"]), ("How many hours are in a day?", ["24", "twenty-four", "twenty four"]),
-    ("What is the closest star to Earth?", ["Sun"]), ("What do cows drink?", ["water"]),
-    ("Which season comes after winter?", ["spring"]), ("What is the capital of Australia?", ["Canberra"]),
-]
-
-GENERAL_TEXT = [
-    "The river rises in the hills north of the town and runs south through farmland before it reaches the sea. In spring the water is high and fast, and the old stone bridge is sometimes closed for a few days.",
-    "A good loaf of bread needs only flour, water, salt and yeast, but it also needs time. The dough is mixed, left to rise, shaped, left to rise again, and then baked in a hot oven until the crust is brown.",
-    "Most people sleep for about a third of their lives. During sleep the body repairs itself, and the brain sorts and stores what was learned during the day, which is why a good night's rest helps memory.",
-    "The library opens at nine in the morning and closes at six in the evening. Visitors may borrow up to ten books at a time, and books that are returned late are charged a small fee for each day.",
-    "Trains leave the central station every fifteen minutes during the day. The journey to the airport takes about forty minutes, and tickets can be bought at the machines on the platform or from the conductor.",
-    "Water boils at one hundred degrees Celsius at sea level. On a high mountain the air pressure is lower, so water boils at a lower temperature, and food takes longer to cook.",
-    "The small shop on the corner sells fresh vegetables, bread, milk and newspapers. The owner knows most of her customers by name and often asks about their families while she wraps their shopping.",
-    "A computer program is a list of instructions that a machine follows step by step. Programmers write these instructions in a language that people can read, and another program translates them for the machine.",
-    "In autumn the leaves of many trees turn yellow, orange and red before they fall. The trees stop making the green pigment that captures sunlight, and the other colours that were hidden become visible.",
-    "The museum has a large collection of old maps. Some of them show coastlines that were drawn by sailors hundreds of years ago, with sea monsters painted in the empty parts of the ocean.",
-]
+from .sleep import GENERAL_QUESTIONS, GENERAL_TEXT   # the frozen locality and perplexity sets live with the sleep gates

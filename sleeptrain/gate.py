@@ -12,10 +12,10 @@ from fastcore.basics import patch
 from .core import MemoryRecord, check_text
 from .teacher import parse_fact
 from .contradiction import ContradictionJudge, find_conflicts
-from .hedge import ACTIONS
+from .hedge import ACTIONS, Exp3
 
 # %% auto #0
-__all__ = ['Decision', 'WakeGate']
+__all__ = ['EXPERTS', 'Decision', 'WakeGate']
 
 # %% ../nbs/05b_gate.ipynb #18d4a7c5
 @dataclass
@@ -27,24 +27,37 @@ class Decision:
     reason: str
     record: Optional[MemoryRecord] = None       # the stored record (STORE / CORRECT)
     corrected: Optional[str] = None             # id of the superseded memory (CORRECT)
+    choice: Optional[str] = None                # what the policy chose (an action or an expert), when there is a policy
+
+EXPERTS = ("store_all", "novelty", "careful")   # gating rules a Hedge policy can weigh (see below)
 
 class WakeGate:
     "Importance + contradiction + policy -> STORE / REJECT / CORRECT for each candidate memory, logged."
     def __init__(self, memory, importance=None, judge: Optional[ContradictionJudge] = None, policy=None,
-                 min_importance: float = 0.0, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None):
+                 min_importance: float = 0.0, novelty_threshold: float = 0.3, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None):
         self.memory, self.importance, self.judge, self.policy = memory, importance, judge, policy
-        if policy is not None and set(policy.actions) != set(ACTIONS):
-            raise ValueError(f"policy actions must be {ACTIONS}, got {policy.actions}")
-        self.min_importance, self.conflict_threshold, self.top_k = min_importance, conflict_threshold, top_k
+        if policy is not None and set(policy.actions) != set(ACTIONS) and not set(policy.actions) <= set(EXPERTS):
+            raise ValueError(f"policy actions must be the raw actions {ACTIONS} or experts among {EXPERTS}, got {policy.actions}")
+        self.min_importance, self.novelty_threshold, self.conflict_threshold, self.top_k = min_importance, novelty_threshold, conflict_threshold, top_k
         log_dir = Path(log_dir) if log_dir is not None else (Path(memory.uri) if "://" not in memory.uri else None)
         self.decisions_log = log_dir / "decisions.jsonl" if log_dir else None
         self.rejected_log = log_dir / "rejected.jsonl" if log_dir else None
+        self.pending: dict = {}     # memory id -> (features, choice) awaiting the reward of the next sleep
 
     def rule(self, f: dict) -> tuple[str, str]:
         "The default policy: CORRECT on a contradiction, REJECT below `min_importance`, else STORE (with the reason)."
         if f["contradiction"] >= self.conflict_threshold: return "CORRECT", f"contradicts a memory (p={f['contradiction']:.2f})"
         if f["importance"] < self.min_importance: return "REJECT", f"importance {f['importance']:.2f} < min_importance {self.min_importance}"
         return "STORE", "new information"
+
+    def expert(self, name: str, f: dict) -> tuple[str, str]:
+        "The action (and reason) of expert `name` — or of the raw action `name` — for features `f`."
+        if name in ACTIONS: return name, f"policy chose {name}"
+        if name == "store_all": return "STORE", "expert store_all"
+        if name not in EXPERTS: raise ValueError(f"unknown expert {name!r}; experts are {EXPERTS}")
+        if name == "careful" and f["contradiction"] >= self.conflict_threshold: return "CORRECT", f"expert careful: contradicts a memory (p={f['contradiction']:.2f})"
+        if f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
+        return "STORE", f"expert {name}: novel"
 
     def _append(self, path, entry):
         if path is None: return
@@ -73,9 +86,9 @@ def process(self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind
         hits = self.memory.query_vector(emb, top_k=self.top_k)
         conflicts = find_conflicts(r, self.memory, self.judge, similar=hits, threshold=0.0) if self.judge is not None else []
         feats = {"importance": float(imp), "contradiction": conflicts[0][1] if conflicts else 0.0, "similarity": hits[0][1] if hits else 0.0}
-        if self.policy is not None: action, reason = self.policy.act(feats), f"policy {type(self.policy).__name__}"
-        else: action, reason = self.rule(feats)
-        d = Decision(r.text, action, feats, reason)
+        choice = self.policy.act(feats) if self.policy is not None else None
+        action, reason = self.expert(choice, feats) if choice is not None else self.rule(feats)
+        d = Decision(r.text, action, feats, reason, choice=choice)
         if action == "CORRECT" and conflicts and conflicts[0][1] >= self.conflict_threshold:
             old = conflicts[0][0]
             d.record, d.corrected = self.memory.supersede(old.id, r, embedding=emb), old.id
@@ -87,6 +100,27 @@ def process(self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind
         decisions.append(d)
     if to_store: self.memory.upsert([r for r, _ in to_store], embeddings=[e for _, e in to_store])
     for d in decisions:
+        if d.record is not None and d.choice is not None: self.pending[d.record.id] = (d.features, d.choice)
         self._append(self.decisions_log, {"time": time.time(), "text": d.text, "action": d.action, "reason": d.reason,
-                                          "features": d.features, "id": d.record.id if d.record else None, "corrected": d.corrected})
+                                          "features": d.features, "id": d.record.id if d.record else None, "corrected": d.corrected, "choice": d.choice})
     return decisions
+
+# %% ../nbs/05b_gate.ipynb #5039e088
+@patch
+def utility(self: WakeGate, name: str, features: dict, gain: float) -> float:
+    "Reward of expert (or action) `name` on a memory whose held-out gain after sleep was `gain`: the gain if it keeps the memory, 1 - gain if it rejects it."
+    g = min(1.0, max(0.0, float(gain)))
+    return 1.0 - g if self.expert(name, features)[0] == "REJECT" else g
+
+@patch
+def reward(self: WakeGate, gains: dict) -> int:
+    "Feed the held-out gain of each memory learned in the last sleep (`{memory id: gain}`) to the policy; returns the number of updates."
+    if self.policy is None: self.pending.clear(); return 0
+    n = 0
+    for mid, gain in gains.items():
+        if mid not in self.pending: continue
+        f, choice = self.pending.pop(mid)
+        if isinstance(self.policy, Exp3): self.policy.update(self.utility(choice, f, gain), action=choice, features=f)
+        else: self.policy.update({a: self.utility(a, f, gain) for a in self.policy.actions}, features=f)
+        n += 1
+    return n

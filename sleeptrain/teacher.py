@@ -98,6 +98,11 @@ class Teacher(ABC):
     "Base class: `generate(memory)` -> list of `TrainingExample`."
     @abstractmethod
     def generate(self, memory) -> list[TrainingExample]: "Training examples for one memory (a string or MemoryRecord)."
+    def probes(self, memory) -> list[tuple[str, str]]:
+        "Held-out (question, answer) pairs that test recall of `memory` (never trained on); none for text that is not a known fact."
+        text, fact = self._text_fact(memory)
+        fact = fact or parse_fact(text)
+        return [(q, fact.object) for q in probe_questions(fact)] if fact is not None and fact.relation in RELATIONS else []
     def _text_fact(self, memory):
         if isinstance(memory, str): return check_text(memory, "memory"), None
         return check_text(memory.text, "memory.text"), memory.fact
