@@ -169,6 +169,7 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
         report.update(accepted=None, skipped="nothing new to learn")
         self._write_history(report); return report
     t0 = time.time()
+    for stale in self.checkpoint_dir.glob(".*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a process killed while saving
     consolidated = self.memory.records(where={("consolidated_in", "!="): -1}, status="active")
     n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
     old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []

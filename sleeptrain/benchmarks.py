@@ -4,15 +4,16 @@
 
 # %% ../nbs/11_benchmarks.ipynb #8adba070
 from __future__ import annotations
-import random
+import random, time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 from .core import Fact
 from .teacher import RELATIONS, probe_questions
 
 # %% auto #0
-__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'fictional_names', 'FactItem', 'make_facts',
-           'chance_level']
+__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'RETENTION_TARGETS', 'fictional_names', 'FactItem',
+           'make_facts', 'chance_level', 'run_retention', 'format_retention']
 
 # %% ../nbs/11_benchmarks.ipynb #1c0c59df
 CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes Lille Strasbourg
@@ -110,3 +111,91 @@ def chance_level(items: Sequence[FactItem]) -> float:
 
 # %% ../nbs/11_benchmarks.ipynb #67bdfc6d
 from .sleep import GENERAL_QUESTIONS, GENERAL_TEXT   # the frozen locality and perplexity sets live with the sleep gates
+
+# %% ../nbs/11_benchmarks.ipynb #b3f820e2
+RETENTION_TARGETS = {"last_day_recall": (">=", 0.9), "bwt": (">=", -0.05), "ppl_drift": ("<=", 0.05), "locality": (">=", 0.95)}
+
+def _check_targets(row: dict) -> dict:
+    return {k: (row[k] >= v if op == ">=" else row[k] <= v) for k, (op, v) in RETENTION_TARGETS.items() if row.get(k) is not None}
+
+def run_retention(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = ("sleeptrain", "naive"),
+                  model=None, out=None, config=None, gates=None, probes: int = 2, max_new_tokens: int = 24,
+                  route_threshold: Optional[float] = 0.5, embedder=None, echo=print) -> dict:
+    "Sleep `days` days of new facts with each system on the same stream; accuracy matrices, CL metrics, damage and sleep times."
+    import tempfile
+    from dataclasses import replace
+    from sleeptrain.agent import SleepTrainAgent
+    from sleeptrain.models import load_lm, load_embedder, generate, perplexity
+    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
+    from sleeptrain.teacher import TemplateTeacher
+    from sleeptrain.metrics import score, contains, cl_metrics
+    for k, v in (("days", days), ("facts_per_day", facts_per_day), ("probes", probes)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    bad = [s for s in systems if s not in ("sleeptrain", "naive")]
+    if bad or not systems: raise ValueError(f"systems must be among ('sleeptrain', 'naive'), got {list(systems)!r}")
+    t0 = time.time()
+    out = Path(out or tempfile.mkdtemp(prefix="retention-"))
+    base, tok = model if isinstance(model, tuple) else load_lm(model)
+    embedder = embedder or load_embedder()
+    cfg = config or SleepConfig(seed=seed)
+    items = make_facts(days * facts_per_day, seed=seed)
+    P = [[(q, it.answer) for it in items[d * facts_per_day:(d + 1) * facts_per_day] for q in it.probes[:probes]] for d in range(days)]
+    gq = GENERAL_QUESTIONS
+    ask = lambda fn, qs: score(fn([q for q, _ in qs]), [a for _, a in qs])
+    base_ans = lambda qs: generate(base, tok, qs, max_new_tokens=max_new_tokens, desc="base")
+    b = [ask(base_ans, p) for p in P]
+    base_general = base_ans([q for q, _ in gq])
+    loc_set = [(q, g) for (q, g), a in zip(gq, base_general) if contains(a, g)]
+    base_ppl = perplexity(base, tok, GENERAL_TEXT)
+    echo(f"stream: {days} days x {facts_per_day} facts, {probes} held-out questions each; chance {chance_level(items):.3f}; "
+         f"base recall {sum(b) / days:.3f}, base locality set {len(loc_set)}/{len(gq)}, base perplexity {base_ppl:.2f}")
+    res = {"days": days, "facts_per_day": facts_per_day, "seed": seed, "probes": probes, "chance_level": chance_level(items),
+           "base_recall": b, "base_ppl": base_ppl, "n_locality": len(loc_set), "config": cfg.to_dict(), "route_threshold": route_threshold, "systems": {}}
+    for system in systems:
+        echo(f"== {system} ==")
+        if system == "sleeptrain":
+            agent = SleepTrainAgent((base, tok), out / system / "memory", embedder=embedder, sleep_config=cfg, gates=gates,
+                                    route_threshold=route_threshold, seed=seed)
+            views = {"": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens), ppl=lambda: agent.perplexity(GENERAL_TEXT)),
+                     "_weights": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens, routed=False),
+                                      ppl=lambda: agent.perplexity(GENERAL_TEXT, routed=False))}
+        else:
+            naive_cfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
+            pm = add_lora(base, naive_cfg)
+            views = {"": dict(answer=lambda qs: generate(pm, tok, qs, max_new_tokens=max_new_tokens), ppl=lambda: perplexity(pm, tok, GENERAL_TEXT))}
+        R, sleeps, accepted, damage = [], [], [], []
+        for d in range(days):
+            statements = [it.statement for it in items[d * facts_per_day:(d + 1) * facts_per_day]]
+            ts = time.time()
+            if system == "sleeptrain":
+                agent.observe(statements); rep = agent.sleep(); accepted.append(rep.get("accepted"))
+            else:
+                train_lora(pm, tok, teacher_pairs(TemplateTeacher(), statements), naive_cfg, desc=f"naive day {d + 1}")
+            sleeps.append(time.time() - ts)
+            ans = views[""]["answer"]
+            R.append([ask(ans, P[j]) if j <= d + 1 else None for j in range(days)])
+            dm = {}
+            for suffix, v in views.items():
+                dm["locality" + suffix] = ask(v["answer"], loc_set) if loc_set else None
+                dm["ppl_drift" + suffix] = v["ppl"]() / base_ppl - 1
+            damage.append(dm)
+            echo(f"day {d + 1}: sleep {sleeps[-1]:.0f}s{'' if system != 'sleeptrain' else ' accepted' if accepted[-1] else ' ROLLED BACK'}; "
+                 f"recall by day {[round(x, 2) for x in R[-1][:d + 1]]}; " + ", ".join(f"{k} {v:.3f}" for k, v in dm.items() if v is not None))
+        row = {**cl_metrics(R, b), "last_day_recall": R[-1][-1], **damage[-1], "R": R, "damage_by_day": damage,
+               "sleep_seconds": sleeps, "sleep_seconds_total": sum(sleeps)}
+        if system == "sleeptrain":
+            row["accepted"] = accepted; row["history"] = agent.history()
+            base = agent.model.unload()                     # the bare base model again, for the next system
+        else: base = pm.unload()
+        row["targets"] = _check_targets(row)
+        res["systems"][system] = row
+    res["total_seconds"] = time.time() - t0
+    return res
+
+def format_retention(res: dict) -> str:
+    "A plain-text table of `run_retention` results."
+    keys = ["acc", "bwt", "forgetting", "fwt", "last_day_recall", "locality", "ppl_drift", "locality_weights", "ppl_drift_weights", "sleep_seconds_total"]
+    lines = [f"{'system':<12}" + "".join(f"{k:>19}" for k in keys)]
+    for s, r in res["systems"].items():
+        lines.append(f"{s:<12}" + "".join(f"{r[k]:>19.3f}" if r.get(k) is not None else f"{'-':>19}" for k in keys))
+    return "\n".join(lines)

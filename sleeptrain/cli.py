@@ -30,6 +30,14 @@ def _positive(kind=int):
         return v
     return check
 
+def _threshold(s):
+    "A cosine similarity in [-1, 1], or 'none' (adapter always on)."
+    if s.lower() == "none": return None
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
+    if not -1 <= v <= 1: raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
+    return v
+
 def demo_parser(sub=None) -> argparse.ArgumentParser:
     "Arguments of `sleeptrain demo`."
     p = sub.add_parser("demo", help="wake -> sleep -> recall on the default model") if sub else argparse.ArgumentParser("sleeptrain demo")
@@ -47,41 +55,57 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--general", type=_positive(), default=40, help="general questions for locality (default all 40)")
     p.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     p.add_argument("--dtype", default=None, help="fp32, bf16 or fp16 (default: bf16 on capable GPUs, else fp32)")
+    p.add_argument("--route-threshold", type=_threshold, default=0.5, help="similarity to a memory above which the adapter answers; 'none' = always on (default 0.5)")
+    p.add_argument("--importance-mode", choices=["ppl", "classifier"], default="ppl", help="how importance is scored (default ppl)")
+    p.add_argument("--importance-classifier", default=None, metavar="PATH", help="a saved ImportanceClassifier (for --importance-mode classifier)")
+    p.add_argument("--policy", choices=["rule", "hedge"], default="rule", help="wake-gate policy: the fixed rule or Hedge over gating rules (default rule)")
+    p.add_argument("--hedge-strict", action="store_true", help="the Hedge policy takes the argmax instead of sampling")
     return p
 
 # %% ../nbs/13_cli.ipynb #2aa8e239
 def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
              rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, device=None, dtype=None,
-             agent=None, echo=print) -> dict:
+             route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
+             policy: str = "rule", hedge_strict: bool = False, agent=None, echo=print) -> dict:
     "Run the wake -> sleep -> recall demo; writes results.json, answers.jsonl and recall.png to `out`; returns the results."
     from sleeptrain.core import seed_everything, atomic_write_json, atomic_write_text
     from sleeptrain.agent import SleepTrainAgent
     from sleeptrain.sleep import SleepConfig
     from sleeptrain.benchmarks import make_facts, chance_level, GENERAL_QUESTIONS, GENERAL_TEXT
     from sleeptrain.metrics import score, locality as locality_score
-    from sleeptrain.models import perplexity
+    from sleeptrain.importance import ImportanceScorer, ImportanceClassifier
+    from sleeptrain.gate import EXPERTS
+    from sleeptrain.hedge import Hedge
     t0 = time.time()
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     seed_everything(seed)
     cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, seed=seed)
+    if importance_mode not in ("ppl", "classifier"): raise ValueError(f"importance_mode must be 'ppl' or 'classifier', got {importance_mode!r}")
+    if importance_mode == "classifier" and importance_classifier is None: raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")
+    if policy not in ("rule", "hedge"): raise ValueError(f"policy must be 'rule' or 'hedge', got {policy!r}")
     if agent is None:
         echo(f"loading model {model or 'SmolLM2-135M-Instruct (default)'} ...")
-        agent = SleepTrainAgent(model, out / "memory", sleep_config=cfg, device=device, dtype=dtype, seed=seed)
-    else: agent.sleep_config = cfg
+        agent = SleepTrainAgent(model, out / "memory", sleep_config=cfg, route_threshold=route_threshold, device=device, dtype=dtype, seed=seed)
+    else: agent.sleep_config, agent.route_threshold = cfg, route_threshold
+    if importance_mode == "classifier":
+        agent.gate.importance = ImportanceScorer(agent.model, agent.tokenizer, mode="classifier", embedder=agent.memory.embedder,
+                                                 classifier=ImportanceClassifier.load(importance_classifier))
+    if policy == "hedge": agent.gate.policy = Hedge(actions=EXPERTS, strict=hedge_strict, seed=seed)
     items = make_facts(facts, seed=seed)
     qs = [(q, it.answer) for it in items for q in it.probes[:probes]]
     gq = GENERAL_QUESTIONS[:general]
-    def measure():
-        pa = agent.answers([q for q, _ in qs], max_new_tokens=32); ga = agent.answers([q for q, _ in gq], max_new_tokens=32)
+    def measure(routed=True):
+        pa = agent.answers([q for q, _ in qs], max_new_tokens=32, routed=routed); ga = agent.answers([q for q, _ in gq], max_new_tokens=32, routed=routed)
         return {"probe_answers": pa, "general_answers": ga, "recall": score(pa, [a for _, a in qs]),
-                "general_acc": score(ga, [a for _, a in gq]), "ppl": perplexity(agent.model, agent.tokenizer, GENERAL_TEXT)}
+                "general_acc": score(ga, [a for _, a in gq]), "ppl": agent.perplexity(GENERAL_TEXT, routed=routed)}
     echo(f"before sleep: asking {len(qs)} held-out questions about {facts} new facts and {len(gq)} general questions ...")
     before = measure()
     agent.observe([it.statement for it in items])
     echo(f"sleeping on {len(agent.memory)} memories ...")
     rep = agent.sleep()
-    echo("after sleep: asking again ...")
-    after = measure()
+    echo(f"sleep {'accepted' if rep.get('accepted') else 'ROLLED BACK: ' + '; '.join(rep.get('reasons') or [rep.get('skipped', '')])}")
+    echo("after sleep: asking again (as the agent answers, then with the adapter always on) ...")
+    after, weights = measure(), measure(routed=False)
     golds = [a for _, a in gq]
     res = {"model": agent.base_name or "custom", "model_source": getattr(agent.model, "sleeptrain_source", None) or
                getattr(getattr(agent.model, "get_base_model", lambda: None)(), "sleeptrain_source", None),
@@ -90,11 +114,19 @@ def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=No
            "locality_before": before["general_acc"], "locality_after": after["general_acc"],
            "locality": locality_score(before["general_answers"], after["general_answers"], golds), "n_general": len(gq),
            "ppl_before": before["ppl"], "ppl_after": after["ppl"], "ppl_drift": after["ppl"] / before["ppl"] - 1,
-           "sleep_seconds": rep["seconds"], "sleep_steps": rep["steps"], "n_pairs": rep["n_pairs"],
-           "loss_first": rep["loss_first"], "loss_last": rep["loss_last"], "config": cfg.__dict__,
+           "recall_after_weights": weights["recall"], "locality_after_weights": weights["general_acc"],
+           "locality_weights": locality_score(before["general_answers"], weights["general_answers"], golds),
+           "ppl_after_weights": weights["ppl"], "ppl_drift_weights": weights["ppl"] / before["ppl"] - 1,
+           "accepted": rep.get("accepted"), "reasons": rep.get("reasons"), "route_threshold": route_threshold,
+           "importance_mode": importance_mode, "policy": policy,
+           "sleep_seconds": rep["seconds"], "train_seconds": rep.get("train_seconds"), "sleep_steps": rep.get("steps"),
+           "n_examples": rep.get("n_examples"), "flops": rep.get("flops"),
+           "loss_first": rep.get("loss_first"), "loss_last": rep.get("loss_last"), "config": cfg.to_dict(),
            "total_seconds": time.time() - t0}
-    rows = [{"set": "facts", "question": q, "gold": g, "before": b, "after": a} for (q, g), b, a in zip(qs, before["probe_answers"], after["probe_answers"])]
-    rows += [{"set": "general", "question": q, "gold": g, "before": b, "after": a} for (q, g), b, a in zip(gq, before["general_answers"], after["general_answers"])]
+    rows = [{"set": "facts", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
+            for (q, g), b, a, w in zip(qs, before["probe_answers"], after["probe_answers"], weights["probe_answers"])]
+    rows += [{"set": "general", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
+             for (q, g), b, a, w in zip(gq, before["general_answers"], after["general_answers"], weights["general_answers"])]
     atomic_write_text(out / "answers.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     plot_demo(res, out / "recall.png")
     res["total_seconds"] = time.time() - t0
@@ -105,7 +137,8 @@ def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=No
 
 # %% ../nbs/13_cli.ipynb #c80f9614
 _SUMMARY_KEYS = ("recall_before", "recall_after", "locality_before", "locality_after", "locality", "ppl_before",
-                 "ppl_after", "ppl_drift", "sleep_seconds", "total_seconds", "chance_level")
+                 "ppl_after", "ppl_drift", "recall_after_weights", "locality_after_weights", "locality_weights",
+                 "ppl_after_weights", "ppl_drift_weights", "sleep_seconds", "total_seconds", "chance_level")
 
 def summarize_seeds(runs: Sequence[dict]) -> dict:
     "Mean and (population) standard deviation of each demo figure over seeds, keeping the per-seed results."
@@ -155,6 +188,8 @@ def format_table(res: dict) -> str:
     lines = [f"{'':28}{'before':>{w}}{'after':>{w}}", row("recall (held-out questions)", "recall", ".3f"),
              row("general questions correct", "locality", ".3f"), row("general-text perplexity", "ppl", ".2f"),
              f"locality (base-correct answers kept): {_fmt(res, 'locality', '.3f')}   perplexity drift: {_fmt(res, 'ppl_drift', '+.1%')}",
+             f"adapter always on: recall {_fmt(res, 'recall_after_weights', '.3f')}, locality {_fmt(res, 'locality_weights', '.3f')}, "
+             f"perplexity drift {_fmt(res, 'ppl_drift_weights', '+.1%')}",
              f"{res['n_facts']} facts, {res['n_probes']} probes (chance {res['chance_level']:.3f}); sleep {res['sleep_seconds']:.0f}s, total {res['total_seconds']:.0f}s"]
     return "\n".join(lines)
 
@@ -174,7 +209,8 @@ def plot_demo(res: dict, path) -> Path:
     ax.set_xticks(list(x)); ax.set_xticklabels(names); ax.set_ylim(0, 1.12); ax.set_ylabel("share correct")
     ax.axhline(res["chance_level"], ls=":", color="grey", lw=1)
     seeds = f", mean ± std over seeds {res['seeds']}" if "seeds" in res else f", seed {res.get('seed', 0)}"
-    ax.set_title(f"{res['n_facts']} facts, one sleep{seeds}\nlocality {res['locality']:.2f}, general-text perplexity {res['ppl_before']:.1f} -> {res['ppl_after']:.1f}", fontsize=9)
+    ax.set_title(f"{res['n_facts']} facts, one sleep{seeds}\nlocality {res['locality']:.2f}, perplexity {res['ppl_before']:.1f} -> {res['ppl_after']:.1f}"
+                 f" (adapter always on: locality {res['locality_weights']:.2f}, perplexity {res['ppl_after_weights']:.1f})", fontsize=8)
     ax.legend(loc="upper left", fontsize=8); fig.tight_layout()
     path = Path(path); fig.savefig(path, dpi=120); plt.close(fig)
     return path
@@ -201,6 +237,21 @@ def bench_parser(sub):
     c.add_argument("--per-category", type=_positive(), default=25)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+    r = bsub.add_parser("retention", help="days of new facts, one sleep per day: SleepTrain vs naive sequential LoRA (accuracy matrix, BWT, damage)")
+    r.add_argument("--days", type=_positive(), default=5)
+    r.add_argument("--facts-per-day", type=_positive(), default=12)
+    r.add_argument("--systems", nargs="+", default=["sleeptrain", "naive"], choices=["sleeptrain", "naive"])
+    r.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct)")
+    r.add_argument("--epochs", type=_positive(), default=5)
+    r.add_argument("--lr", type=_positive(float), default=1e-3)
+    r.add_argument("--rank", type=_positive(), default=16)
+    r.add_argument("--replay-ratio", type=float, default=1.0, help="old memories replayed per new one (default 1.0)")
+    r.add_argument("--kl-weight", type=float, default=1.0)
+    r.add_argument("--no-self-distill", action="store_true", help="switch off the self-distillation rehearsal")
+    r.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the adapter always on (default 0.5)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", default=None, help="folder for memories and adapters (default: a temporary folder)")
+    r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
     return p
 
 def run_bench(args) -> dict:
@@ -218,6 +269,14 @@ def run_bench(args) -> dict:
             from sleeptrain.models import load_lm
             model, tok = load_lm(args.model)
         res = bench_contradiction(args.backends, model=model, tokenizer=tok, nli_model=args.nli_model, seed=args.seed, per_category=args.per_category)
+    elif args.bench == "retention":
+        from sleeptrain.benchmarks import run_retention, format_retention
+        from sleeptrain.sleep import SleepConfig
+        cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, replay_ratio=args.replay_ratio,
+                          kl_weight=args.kl_weight, self_distill=not args.no_self_distill, seed=args.seed)
+        res = run_retention(args.days, args.facts_per_day, args.seed, args.systems, model=args.model, out=args.out, config=cfg,
+                            route_threshold=args.route_threshold)
+        print(format_retention(res))
     if args.json: atomic_write_json(args.json, res)
     print(json.dumps(res, default=str))
     return res
