@@ -162,6 +162,13 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     config = config or self.sleep_config
     if not isinstance(config, SleepConfig): raise TypeError(f"config must be a SleepConfig, got {type(config).__name__}")
     if len(self.memory) == 0: raise ValueError(f"the memory at {self.memory.uri!r} is empty: observe() something before sleep()")
+    if isinstance(self.model, PeftModel):                   # the adapter's shape is fixed by the first sleep
+        have = self.model.peft_config[self.model.active_adapter]
+        want = config.lora_config()
+        tm = lambda t: t if isinstance(t, str) else sorted(t)
+        for k, a, b in (("rank", have.r, want.r), ("alpha", have.lora_alpha, want.lora_alpha), ("target_modules", tm(have.target_modules), tm(want.target_modules))):
+            if k == "target_modules" and want.target_modules == "all-linear": continue
+            if a != b: raise ValueError(f"SleepConfig.{k}={b!r} differs from this agent's adapter ({k}={a!r}); the LoRA shape is fixed by the first sleep")
     n = self.n_sleeps + 1
     new = self.memory.records(status="active", consolidated_in=-1)
     report = {"sleep": n, "time": time.time(), "n_new": len(new)}
@@ -174,10 +181,11 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
     old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
     base = self.baseline()
-    distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
-    pairs_new, pairs_old = teacher_pairs(self.teacher, new), teacher_pairs(self.teacher, old)
-    pairs = pairs_new + pairs_old + distill
     rng = random.Random(config.seed + n)
+    pairs_new, pairs_old = teacher_pairs(self.teacher, new), teacher_pairs(self.teacher, old)
+    distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
+    distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
+    pairs = pairs_new + pairs_old + distill
     new_probes = self.probes(new)
     old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
     before_new, before_old = self.recall(new_probes), self.recall(old_probes)
@@ -240,12 +248,13 @@ def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[
 
 @patch
 def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = False, top_k: int = 3,
-            max_new_tokens: int = 48, batch_size: int = 16, routed: bool = True) -> list[str]:
-    "Greedy answers to many questions (batched); `use_memory=True` adds retrieved memories (RAG); `routed=False` keeps the adapter on."
+            max_new_tokens: int = 48, batch_size: int = 16, routed: bool = True, adapter: bool = True) -> list[str]:
+    "Greedy answers (batched): closed book, or with retrieved memories (`use_memory`, RAG); the adapter routed, always on (`routed=False`) or off (`adapter=False`: the base model)."
     qs = [check_text(q, f"questions[{i}]") for i, q in enumerate(questions)]
-    embs = self.memory.embed(qs) if (use_memory or (routed and self.route_threshold is not None and isinstance(self.model, PeftModel))) else None
+    has = adapter and isinstance(self.model, PeftModel)
+    embs = self.memory.embed(qs) if (use_memory or (has and routed and self.route_threshold is not None)) else None
     system = [_rag_prompt(self.memory.query_vector(e, top_k)) for e in embs] if use_memory else None
-    on = self.route(qs, embs) if routed else [isinstance(self.model, PeftModel)] * len(qs)
+    on = (self.route(qs, embs) if routed else [True] * len(qs)) if has else [False] * len(qs)
     out = [None] * len(qs)
     for flag in (True, False):
         idx = [i for i, o in enumerate(on) if o == flag]

@@ -237,6 +237,13 @@ def bench_parser(sub):
     c.add_argument("--per-category", type=_positive(), default=25)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+    t = bsub.add_parser("throughput", help="sleep training tokens/s vs Hugging Face Trainer + PEFT (padding collator), FLOP/s vs a matmul peak")
+    t.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct)")
+    t.add_argument("--facts", type=_positive(), default=40)
+    t.add_argument("--epochs", type=_positive(), default=1)
+    t.add_argument("--batch-size", type=_positive(), default=8)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
     r = bsub.add_parser("retention", help="days of new facts, one sleep per day: SleepTrain vs naive sequential LoRA (accuracy matrix, BWT, damage)")
     r.add_argument("--days", type=_positive(), default=5)
     r.add_argument("--facts-per-day", type=_positive(), default=12)
@@ -269,6 +276,9 @@ def run_bench(args) -> dict:
             from sleeptrain.models import load_lm
             model, tok = load_lm(args.model)
         res = bench_contradiction(args.backends, model=model, tokenizer=tok, nli_model=args.nli_model, seed=args.seed, per_category=args.per_category)
+    elif args.bench == "throughput":
+        from sleeptrain.sleep import bench_throughput
+        res = bench_throughput(args.model, facts=args.facts, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
     elif args.bench == "retention":
         from sleeptrain.benchmarks import run_retention, format_retention
         from sleeptrain.sleep import SleepConfig

@@ -13,8 +13,9 @@ from .models import chat_prompts
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'add_lora', 'kl_targets', 'kl_loss', 'train_lora', 'SleepGates',
-           'teacher_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter']
+           'length_batches', 'collate', 'pack', 'packed_loss', 'packing_ok', 'add_lora', 'kl_targets', 'kl_loss',
+           'train_lora', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter',
+           'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -37,8 +38,10 @@ class SleepConfig:
     schedule: str = "linear"        # linear | cosine | constant decay after warm-up
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    packing: bool = True            # concatenate each batch into one row (no padding) and compute logits only where there are labels
     replay_ratio: float = 1.0       # old (consolidated) memories replayed per new memory: 1.0 = half of the memories are old
     self_distill: bool = True       # rehearse the base model's own answers to generic prompts
+    distill_ratio: float = 1.0      # self-distillation pairs per memory pair (at most all of them)
     kl_weight: float = 1.0          # weight of the KL term towards the frozen base model on general text (0 = off)
     kl_topk: int = 32               # base-model probabilities kept per token for that term
     kl_batch: int = 2               # general-text paragraphs per optimiser step
@@ -51,7 +54,7 @@ class SleepConfig:
         for k in ("rank", "alpha", "epochs", "batch_size", "grad_accum", "max_length", "kl_topk", "kl_batch"):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"SleepConfig.{k} must be a positive integer, got {v!r}")
-        for k, lo, hi in (("dropout", 0, 1), ("warmup_ratio", 0, 1), ("replay_ratio", 0, 100), ("kl_weight", 0, 1000), ("weight_decay", 0, 10)):
+        for k, lo, hi in (("dropout", 0, 1), ("warmup_ratio", 0, 1), ("replay_ratio", 0, 100), ("kl_weight", 0, 1000), ("weight_decay", 0, 10), ("distill_ratio", 0, 100)):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi: raise ValueError(f"SleepConfig.{k} must be in [{lo}, {hi}], got {v!r}")
         for k in ("lr", "grad_clip"):
@@ -109,6 +112,34 @@ def collate(batch: Sequence[dict], pad_id: int, device) -> dict:
         L = len(e["input_ids"])
         ids[i, :L] = torch.tensor(e["input_ids"]); labels[i, :L] = torch.tensor(e["labels"]); mask[i, :L] = 1
     return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": labels.to(device)}
+
+def pack(batch: Sequence[dict], device) -> dict:
+    "One padding-free row for `batch`: concatenated ids, position ids restarting per example, and the positions/targets of the answer tokens."
+    ids, pos, keep, tgt, off = [], [], [], [], 0
+    for e in batch:
+        L = len(e["input_ids"]); ids += e["input_ids"]; pos += range(L)
+        for i in range(L - 1):
+            if e["labels"][i + 1] != -100: keep.append(off + i); tgt.append(e["labels"][i + 1])
+        off += L
+    t = lambda x: torch.tensor([x] if x is ids or x is pos else x, dtype=torch.long, device=device)
+    return {"input_ids": t(ids), "position_ids": t(pos), "keep": t(keep), "targets": t(tgt)}
+
+def packed_loss(model, enc: dict) -> torch.Tensor:
+    "Mean cross-entropy of the answer tokens of a `pack`ed row; logits are computed only at those positions."
+    out = model(input_ids=enc["input_ids"], position_ids=enc["position_ids"], use_cache=False, logits_to_keep=enc["keep"])
+    return torch.nn.functional.cross_entropy(out.logits[0].float(), enc["targets"])
+
+@torch.no_grad()
+def packing_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
+    "Whether `model` gives the same loss on `batch` packed as padded (its attention separates packed sequences)."
+    dev = next(model.parameters()).device
+    was = model.training; model.eval()
+    try:
+        a, b = packed_loss(model, pack(batch, dev)).item(), model(**collate(batch, pad_id, dev)).loss.item()
+    except (TypeError, ValueError, RuntimeError): return False
+    finally:
+        if was: model.train()
+    return abs(a - b) <= tol * max(1.0, abs(b))
 
 # %% ../nbs/07_sleep.ipynb #745c4194
 REHEARSAL_PROMPTS = [
@@ -270,6 +301,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     use_bf16 = config.bf16 if config.bf16 is not None else (dev.type == "cuda" and torch.cuda.is_bf16_supported())
     use_kl = kl is not None and config.kl_weight > 0
     report = _reporter(config)
+    packed = config.packing and packing_ok(model, examples[:min(4, len(examples))], tok.pad_token_id)
     losses, kls, tokens, padded, step, flops_per_token, t0 = [], [], 0, 0, 0, 0.0, time.time()
     model.train()
     bar = progress(total=total, desc=desc)
@@ -277,18 +309,18 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
         for epoch in range(config.epochs):
             batches = length_batches(examples, config.batch_size, rng)
             for i, b in enumerate(batches):
-                enc = collate(b, tok.pad_token_id, dev)
+                enc = pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)
                 counter = _flop_counter() if step == 0 and i == 0 else None
                 with (counter or contextlib.nullcontext()):
                     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                        loss = model(**enc).loss
+                        loss = packed_loss(model, enc) if packed else model(**enc).loss
                         if use_kl:
                             rows = rng.sample(range(len(kl["input_ids"])), min(config.kl_batch, len(kl["input_ids"])))
                             klv = kl_loss(model, kl, rows) / config.grad_accum
                     ((loss + (config.kl_weight * klv if use_kl else 0)) / config.grad_accum).backward()
-                n_tok = int(enc["attention_mask"].sum())
+                n_tok = enc["input_ids"].numel() if packed else int(enc["attention_mask"].sum())
                 if counter is not None: flops_per_token = counter.get_total_flops() / n_tok
-                tokens += n_tok; padded += enc["attention_mask"].numel()
+                tokens += n_tok; padded += enc["input_ids"].numel()
                 if (i + 1) % config.grad_accum == 0 or i + 1 == len(batches):
                     gnorm = float(torch.nn.utils.clip_grad_norm_(params, config.grad_clip))
                     opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
@@ -302,7 +334,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     secs = time.time() - t0
     return {"losses": losses, "kl": kls, "steps": step, "n_examples": len(examples), "tokens": tokens,
             "padding_fraction": 1 - tokens / max(1, padded), "seconds": secs, "tokens_per_s": tokens / max(secs, 1e-9),
-            "flops": flops_per_token * tokens, "bf16": use_bf16}
+            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed}
 
 # %% ../nbs/07_sleep.ipynb #8817c59c
 @dataclass
@@ -367,3 +399,65 @@ def load_adapter(base_model, path, is_trainable: bool = False) -> PeftModel:
     if not weights.exists(): raise FileNotFoundError(f"adapter path {str(path)!r} has no adapter_model.safetensors")
     verify_sidecar(weights)
     return PeftModel.from_pretrained(base_model, str(path), is_trainable=is_trainable, use_safetensors=True)
+
+# %% ../nbs/07_sleep.ipynb #ba372aef
+def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
+    "FLOP/s of the best of `repeats` n x n fp32 matmuls on `device`."
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    best = float("inf")
+    for _ in range(repeats + 1):
+        if device.type == "cuda": torch.cuda.synchronize()
+        t = time.perf_counter(); a @ b
+        if device.type == "cuda": torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best
+
+def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, echo=print) -> dict:
+    "Training tokens/s, padding and FLOP/s of `train_lora` vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run."
+    import tempfile
+    from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
+    from sleeptrain.models import load_lm
+    from sleeptrain.benchmarks import make_facts
+    from sleeptrain.teacher import TemplateTeacher
+    base, tok = model if isinstance(model, tuple) else load_lm(model)
+    dev = next(base.parameters()).device
+    cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed)
+    pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
+    examples = encode_pairs(tok, pairs, cfg.max_length)
+    real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
+    peak = _matmul_peak(dev)
+    echo(f"{len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s); matmul peak {peak / 1e9:.1f} GFLOP/s")
+    pm = add_lora(base, cfg)
+    ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
+    base = pm.unload()
+    pm = add_lora(base, cfg)
+    collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
+    data = [{**e, "attention_mask": [1] * len(e["input_ids"])} for e in examples]
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=batch_size, num_train_epochs=epochs, learning_rate=cfg.lr,
+                                 lr_scheduler_type="linear", warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio), max_grad_norm=cfg.grad_clip, weight_decay=cfg.weight_decay,
+                                 logging_strategy="no", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
+                                 dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu")
+        trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
+        batches = list(trainer.get_train_dataloader())
+        hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
+        first = {k: v.to(dev) for k, v in batches[0].items()}
+        counter = _flop_counter()
+        with (counter or contextlib.nullcontext()): pm(**first).loss.backward()
+        pm.zero_grad(set_to_none=True)
+        hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
+        t = time.time(); trainer.train(); hf_s = time.time() - t
+    pm.unload()
+    res = {"examples": len(examples), "epochs": epochs, "batch_size": batch_size, "real_tokens": real_tokens, "matmul_peak_flops": peak,
+           "ours_seconds": ours["seconds"], "ours_tokens_per_s": real_tokens / ours["seconds"], "ours_padding_fraction": ours["padding_fraction"],
+           "ours_flops": ours["flops"], "ours_flops_per_s": ours["flops"] / ours["seconds"], "ours_packed": ours["packed"],
+           "hf_seconds": hf_s, "hf_tokens_per_s": real_tokens / hf_s, "hf_padding_fraction": 1 - real_tokens / hf_padded,
+           "hf_flops": hf_flops, "hf_flops_per_s": hf_flops / hf_s}
+    res["speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"]
+    res["ours_peak_fraction"], res["hf_peak_fraction"] = res["ours_flops_per_s"] / peak, res["hf_flops_per_s"] / peak
+    echo(f"train_lora: {res['ours_tokens_per_s']:.0f} tokens/s, padding {res['ours_padding_fraction']:.1%}, {res['ours_flops_per_s'] / 1e9:.1f} GFLOP/s "
+         f"({res['ours_peak_fraction']:.1%} of peak)")
+    echo(f"HF Trainer: {res['hf_tokens_per_s']:.0f} tokens/s, padding {res['hf_padding_fraction']:.1%}, {res['hf_flops_per_s'] / 1e9:.1f} GFLOP/s "
+         f"({res['hf_peak_fraction']:.1%} of peak)")
+    echo(f"speed-up {res['speedup']:.2f}x (target >= 1.5x)")
+    return res
