@@ -12,7 +12,7 @@ from fastcore.basics import patch
 from .core import atomic_dir, atomic_write_json, write_sidecar, verify_sidecar
 
 # %% auto #0
-__all__ = ['read_adapter', 'ShareSubspace']
+__all__ = ['read_adapter', 'ShareSubspace', 'trainable_parameters', 'ShareFactor']
 
 # %% ../nbs/08_share.ipynb #eeb5b545
 import torch
@@ -200,3 +200,148 @@ def load(cls: ShareSubspace, path) -> ShareSubspace:
         else: coeffs[int(parts[1])].setdefault(parts[2], {})[parts[3]] = v
     return cls(basis, coeffs, meta["peft_config"], meta["k"], meta["explained_variance"], meta["centred"], meta["errors"],
                {m: tuple(v) for m, v in meta["variance"].items()})
+
+# %% ../nbs/08_share.ipynb #0bf95ee5
+import dataclasses
+from peft import LoraConfig, get_peft_model
+from torch.nn.utils import parametrize
+
+# %% ../nbs/08_share.ipynb #4a7cd0b3
+def trainable_parameters(model) -> int:
+    "Number of trainable (requires_grad) parameters of `model`."
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+class ShareFactor(torch.nn.Module):
+    "Parametrization of one new-task LoRA factor: frozen basis (+ trainable temporary directions) times trainable coefficients; `side` 'A' gives (Q c)^T (p x d_in), 'B' gives Q c (d_out x p)."
+    def __init__(self, Q: torch.Tensor, coeff: torch.Tensor, temp: Optional[torch.Tensor], side: str):
+        super().__init__()
+        self.side = side
+        self.register_buffer("Q", Q.clone())                                        # d x k' frozen: [mean direction,] U
+        self.coeff = torch.nn.Parameter(coeff.clone())                              # (k' + phi) x p
+        self.temp = torch.nn.Parameter(temp.clone()) if temp is not None and temp.shape[1] else None   # d x phi
+    def basis(self) -> torch.Tensor:
+        return self.Q if self.temp is None else torch.cat([self.Q, self.temp], 1)
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        W = self.basis() @ self.coeff
+        return (W.T if self.side == "A" else W).to(X.dtype)
+
+def _frozen_basis(mu: torch.Tensor, U: torch.Tensor) -> torch.Tensor:
+    "The frozen directions a new task may use: the old adapters' (normalised) mean column when it is non-zero, then the basis U."
+    n = float(torch.linalg.norm(mu))
+    return torch.cat([(mu / n)[:, None], U], 1) if n > 1e-8 else U
+
+def _temp_directions(Q: torch.Tensor, phi: int, g: torch.Generator) -> torch.Tensor:
+    "phi random unit columns orthogonal to the frozen basis Q."
+    T = torch.randn(Q.shape[0], phi, generator=g)
+    Qo, _ = torch.linalg.qr(Q)
+    T = T - Qo @ (Qo.T @ T)
+    return T / torch.linalg.norm(T, dim=0).clamp_min(1e-12)
+
+def _lora_config(cfg: dict, **change):
+    "A PEFT `LoraConfig` from a config dict (as stored in the subspace), with `change`d fields."
+    names = {f.name for f in dataclasses.fields(LoraConfig) if f.init} - {"runtime_config"}
+    return LoraConfig(**({k: v for k, v in cfg.items() if k in names} | change))
+
+def _new_alpha(cfg: dict, p: int) -> float:
+    "lora_alpha for rank p with the same scale as the subspace's adapters (alpha / r, or alpha / sqrt(r) with rsLoRA)."
+    r, alpha = cfg["r"], cfg.get("lora_alpha", cfg["r"])
+    return alpha * (p / r) ** 0.5 if cfg.get("use_rslora") else alpha * p / r
+
+def _check_count(name: str, v, lo: int, hi: Optional[int] = None, why: str = "") -> None:
+    "A ValueError naming `v` unless it is an integer in [lo, hi]."
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+        rng = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ValueError(f"{name} must be an integer {rng}{why}, got {v!r}")
+
+# %% ../nbs/08_share.ipynb #62627cca
+@patch
+def max_phi(self: ShareSubspace) -> int:
+    "Largest allowed number of temporary directions: k/4 for the smallest basis k over all modules and both factors, at least 1."
+    return max(1, min(min(b["UA"].shape[1], b["UB"].shape[1]) for b in self.basis.values()) // 4)
+
+@patch
+def coefficient_count(self: ShareSubspace, p: int = 1, phi: int = 1) -> int:
+    "Trainable parameters of `coefficient_model(p, phi)`: per module (k'_A + phi) p + (k'_B + phi) p coefficients and phi (d_in + d_out) temporary-factor entries."
+    n = 0
+    for b in self.basis.values():
+        kA, kB = _frozen_basis(b["muA"], b["UA"]).shape[1], _frozen_basis(b["muB"], b["UB"]).shape[1]
+        n += (kA + phi) * p + (kB + phi) * p + phi * (b["UA"].shape[0] + b["UB"].shape[0])
+    return n
+
+@patch
+def coefficient_model(self: ShareSubspace, base_model, p: int = 1, phi: int = 1, seed: int = 0) -> PeftModel:
+    "`base_model` wrapped in a fresh rank-`p` LoRA on the subspace's modules whose factors are frozen basis (+ `phi` trainable temporary directions) times trainable coefficients; nothing else trains."
+    _check_count("p", p, 1)
+    _check_count("phi", phi, 0, self.max_phi(), " (0 = no temporary factors; at most k/4 of the smallest basis k, or 1)")
+    if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
+    cfg = _lora_config(self.peft_config, r=p, lora_alpha=_new_alpha(self.peft_config, p), rank_pattern={}, alpha_pattern={}, inference_mode=False)
+    try: model = get_peft_model(base_model, cfg)
+    except ValueError as e: raise ValueError(f"base model {type(base_model).__name__} lacks the subspace's target modules {cfg.target_modules!r}: {e}") from None
+    lora = {n: m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})}
+    if set(lora) != set(self.basis):
+        model.unload()
+        raise ValueError(f"base model {type(base_model).__name__} does not have exactly the subspace's modules: missing {sorted(set(self.basis) - set(lora))[:3]}, extra {sorted(set(lora) - set(self.basis))[:3]}")
+    g = torch.Generator().manual_seed(seed)
+    for m in model.parameters(): m.requires_grad_(False)
+    for name, b in self.basis.items():
+        lin = lora[name]; A, B = lin.lora_A["default"], lin.lora_B["default"]
+        if (A.in_features, B.out_features) != (b["UA"].shape[0], b["UB"].shape[0]):
+            model.unload()
+            raise ValueError(f"module {name} has shape (d_in, d_out) = {(A.in_features, B.out_features)}, the subspace has {(b['UA'].shape[0], b['UB'].shape[0])}")
+        QA, QB = _frozen_basis(b["muA"], b["UA"]), _frozen_basis(b["muB"], b["UB"])
+        a = torch.randn(QA.shape[1] + phi, p, generator=g) / (QA.shape[1] + phi) ** 0.5     # A rows of about unit norm, like LoRA's init
+        bc = torch.zeros(QB.shape[1] + phi, p)                                              # B = 0: delta W = 0 at the start
+        dev = A.weight.device
+        for lin_f, Q, c, side in ((A, QA, a, "A"), (B, QB, bc, "B")):
+            T = _temp_directions(Q, phi, g) if phi else None
+            f = ShareFactor(Q, c, T, side).to(dev)
+            parametrize.register_parametrization(lin_f, "weight", f)
+            lin_f.parametrizations.weight.original.requires_grad_(False)
+    model.share_coefficients = {"p": p, "phi": phi, "seed": seed}
+    return model
+
+def _share_factors(model) -> dict:
+    "module -> (A ShareFactor, B ShareFactor) of a coefficient model."
+    out = {}
+    for n, m in model.named_modules():
+        if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {}):
+            A, B = m.lora_A["default"], m.lora_B["default"]
+            if not (parametrize.is_parametrized(A, "weight") and parametrize.is_parametrized(B, "weight")
+                    and isinstance(A.parametrizations.weight[0], ShareFactor)): raise ValueError(f"module {n} is not a Share coefficient factor: pass a model made by coefficient_model")
+            out[n] = (A, B)
+    if not out: raise ValueError("the model has no LoRA factors: pass a model made by coefficient_model")
+    return out
+
+@patch
+def compare_trainable(self: ShareSubspace, model) -> dict:
+    "Trainable parameters of a coefficient `model` vs a plain LoRA of the subspace's rank r on the same modules."
+    r = self.peft_config["r"]
+    plain = sum(r * (b["UA"].shape[0] + b["UB"].shape[0]) for b in self.basis.values())
+    coef = trainable_parameters(model)
+    return {"coefficient_model": coef, "plain_lora": plain, "ratio": plain / max(1, coef), "rank": r, **getattr(model, "share_coefficients", {})}
+
+@patch
+def finish(self: ShareSubspace, model, in_place: bool = False) -> dict:
+    "The trained new-task factors `{module: (A, B)}` (rank p, float32) of a coefficient model; `in_place` also turns `model` into a plain PEFT LoRA."
+    out = {}
+    with torch.no_grad():
+        for name, (A, B) in _share_factors(model).items(): out[name] = (A.weight.detach().float().cpu().clone(), B.weight.detach().float().cpu().clone())
+        if in_place:
+            for A, B in _share_factors(model).values():
+                parametrize.remove_parametrizations(A, "weight", leave_parametrized=True)
+                parametrize.remove_parametrizations(B, "weight", leave_parametrized=True)
+    return dict(sorted(out.items()))
+
+@patch
+def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> tuple[dict, dict]:
+    "The trained new task as a (state_dict, PEFT config) pair — padded with zero rows/columns to the subspace's rank r when p <= r (so `absorb` takes it), else rank p — and written as a PEFT folder when `path` is given."
+    f = self.finish(model)
+    p, r = next(iter(f.values()))[0].shape[0], self.peft_config["r"]
+    if pad and p <= r:
+        f = {m: (torch.cat([A, A.new_zeros(r - p, A.shape[1])], 0), torch.cat([B, B.new_zeros(B.shape[0], r - p)], 1)) for m, (A, B) in f.items()}
+        cfg = dict(self.peft_config)
+    else: cfg = dict(self.peft_config) | {"r": p, "lora_alpha": _new_alpha(self.peft_config, p), "rank_pattern": {}, "alpha_pattern": {}}
+    sd = {}
+    for m, (A, B) in f.items(): sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
+    if path is not None: _write_lora(f, cfg, path, {"share_new_task": getattr(model, "share_coefficients", {})})
+    return sd, cfg
