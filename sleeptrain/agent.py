@@ -182,7 +182,8 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
     base = self.baseline()
     rng = random.Random(config.seed + n)
-    pairs_new, pairs_old = teacher_pairs(self.teacher, new), teacher_pairs(self.teacher, old)
+    pairs_new = teacher_pairs(self.teacher, new)
+    pairs_old = [p for r in old for ps in [teacher_pairs(self.teacher, [r])] for p in (rng.sample(ps, min(config.replay_pairs, len(ps))) if config.replay_pairs else ps)]
     distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
     distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
     pairs = pairs_new + pairs_old + distill

@@ -252,7 +252,8 @@ def bench_parser(sub):
     r.add_argument("--epochs", type=_positive(), default=5)
     r.add_argument("--lr", type=_positive(float), default=1e-3)
     r.add_argument("--rank", type=_positive(), default=16)
-    r.add_argument("--replay-ratio", type=float, default=1.0, help="old memories replayed per new one (default 1.0)")
+    r.add_argument("--replay-ratio", type=float, default=4.0, help="old memories replayed per new one, at most (default 4.0)")
+    r.add_argument("--replay-pairs", type=int, default=2, help="training pairs per replayed old memory; 0 = all (default 2)")
     r.add_argument("--kl-weight", type=float, default=1.0)
     r.add_argument("--no-self-distill", action="store_true", help="switch off the self-distillation rehearsal")
     r.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the adapter always on (default 0.5)")
@@ -282,7 +283,7 @@ def run_bench(args) -> dict:
     elif args.bench == "retention":
         from sleeptrain.benchmarks import run_retention, format_retention
         from sleeptrain.sleep import SleepConfig
-        cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, replay_ratio=args.replay_ratio,
+        cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, replay_ratio=args.replay_ratio, replay_pairs=args.replay_pairs,
                           kl_weight=args.kl_weight, self_distill=not args.no_self_distill, seed=args.seed)
         res = run_retention(args.days, args.facts_per_day, args.seed, args.systems, model=args.model, out=args.out, config=cfg,
                             route_threshold=args.route_threshold)

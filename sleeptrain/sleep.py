@@ -39,7 +39,8 @@ class SleepConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     packing: bool = True            # concatenate each batch into one row (no padding) and compute logits only where there are labels
-    replay_ratio: float = 1.0       # old (consolidated) memories replayed per new memory: 1.0 = half of the memories are old
+    replay_ratio: float = 4.0       # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
+    replay_pairs: int = 2           # training pairs per replayed old memory (0: all the teacher's pairs)
     self_distill: bool = True       # rehearse the base model's own answers to generic prompts
     distill_ratio: float = 1.0      # self-distillation pairs per memory pair (at most all of them)
     kl_weight: float = 1.0          # weight of the KL term towards the frozen base model on general text (0 = off)
@@ -51,6 +52,8 @@ class SleepConfig:
     seed: int = 0
 
     def __post_init__(self):
+        if not isinstance(self.replay_pairs, int) or isinstance(self.replay_pairs, bool) or self.replay_pairs < 0:
+            raise ValueError(f"SleepConfig.replay_pairs must be a non-negative integer, got {self.replay_pairs!r}")
         for k in ("rank", "alpha", "epochs", "batch_size", "grad_accum", "max_length", "kl_topk", "kl_batch"):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"SleepConfig.{k} must be a positive integer, got {v!r}")
