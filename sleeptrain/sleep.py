@@ -416,8 +416,9 @@ def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n ** 3 / best
 
 def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, echo=print) -> dict:
-    "Training tokens/s, padding and FLOP/s of `train_lora` vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run."
+    "Training tokens/s, padding and FLOP/s of `train_lora` (packed, and padded) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run."
     import tempfile
+    from dataclasses import replace
     from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
     from sleeptrain.models import load_lm
     from sleeptrain.benchmarks import make_facts
@@ -432,6 +433,9 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     echo(f"{len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s); matmul peak {peak / 1e9:.1f} GFLOP/s")
     pm = add_lora(base, cfg)
     ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
+    base = pm.unload()
+    pm = add_lora(base, cfg)
+    unpacked = train_lora(pm, tok, pairs, replace(cfg, packing=False), desc="train_lora, padded")   # length-bucketed padded batches
     base = pm.unload()
     pm = add_lora(base, cfg)
     collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
@@ -454,12 +458,15 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     res = {"examples": len(examples), "epochs": epochs, "batch_size": batch_size, "real_tokens": real_tokens, "matmul_peak_flops": peak,
            "ours_seconds": ours["seconds"], "ours_tokens_per_s": real_tokens / ours["seconds"], "ours_padding_fraction": ours["padding_fraction"],
            "ours_flops": ours["flops"], "ours_flops_per_s": ours["flops"] / ours["seconds"], "ours_packed": ours["packed"],
+           "bucketed_seconds": unpacked["seconds"], "bucketed_tokens_per_s": real_tokens / unpacked["seconds"],
+           "bucketed_padding_fraction": unpacked["padding_fraction"],
            "hf_seconds": hf_s, "hf_tokens_per_s": real_tokens / hf_s, "hf_padding_fraction": 1 - real_tokens / hf_padded,
            "hf_flops": hf_flops, "hf_flops_per_s": hf_flops / hf_s}
     res["speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"]
     res["ours_peak_fraction"], res["hf_peak_fraction"] = res["ours_flops_per_s"] / peak, res["hf_flops_per_s"] / peak
     echo(f"train_lora: {res['ours_tokens_per_s']:.0f} tokens/s, padding {res['ours_padding_fraction']:.1%}, {res['ours_flops_per_s'] / 1e9:.1f} GFLOP/s "
          f"({res['ours_peak_fraction']:.1%} of peak)")
+    echo(f"train_lora without packing (length-bucketed padded batches): {res['bucketed_tokens_per_s']:.0f} tokens/s, padding {res['bucketed_padding_fraction']:.1%}")
     echo(f"HF Trainer: {res['hf_tokens_per_s']:.0f} tokens/s, padding {res['hf_padding_fraction']:.1%}, {res['hf_flops_per_s'] / 1e9:.1f} GFLOP/s "
          f"({res['hf_peak_fraction']:.1%} of peak)")
     echo(f"speed-up {res['speedup']:.2f}x (target >= 1.5x)")
