@@ -17,7 +17,7 @@ demo: setup
 	$(BIN)/sleeptrain demo $(ARGS)
 
 test: setup
-	$(BIN)/nbdev_test --n_workers 2 --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing   # one thread per worker: two workers on two cores, no oversubscription
 	$(BIN)/pytest -q tests
 
 readme: setup
