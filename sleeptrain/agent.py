@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_agent.ipynb #09afcfde
 from __future__ import annotations
-import contextlib, json, math, random, shutil, time
+import json, math, random, shutil, time
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
@@ -18,7 +18,7 @@ from .contradiction import ContradictionJudge
 from .hedge import Hedge
 from .metrics import contains, score
 from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
-                              restore_adapter_state, teacher_pairs, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT)
+                              restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT)
 
 # %% auto #0
 __all__ = ['RAG_SYSTEM', 'SleepTrainAgent']
@@ -100,8 +100,7 @@ def baseline(self: SleepTrainAgent) -> dict:
     if self._baseline is not None: return self._baseline
     path = self.checkpoint_dir / "baseline.json"
     if path.exists(): self._baseline = json.loads(path.read_text()); return self._baseline
-    ctx = self.model.disable_adapter() if isinstance(self.model, PeftModel) else contextlib.nullcontext()
-    with ctx:
+    with base_only(self.model):
         distill = generate(self.model, self.tokenizer, REHEARSAL_PROMPTS, max_new_tokens=48, desc="self-distillation answers")
         gen = generate(self.model, self.tokenizer, [q for q, _ in GENERAL_QUESTIONS], max_new_tokens=32, desc="locality answers")
         ppl = perplexity(self.model, self.tokenizer, GENERAL_TEXT)
@@ -209,7 +208,7 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     if reasons:
         restore_adapter_state(self.model, snapshot)        # roll back to the last accepted adapter
     else:
-        save_adapter(self.model, self.checkpoint_dir / str(n), {k: v for k, v in report.items()} | {"base_model": self.base_name,
+        save_adapter(self.model, self.checkpoint_dir / str(n), report | {"base_model": self.base_name,
                      "memory_ids": [r.id for r in new], "replay_ids": [r.id for r in old]})
     report["seconds"] = time.time() - t0
     self._write_history(report)                            # the accepted adapter counts from here on
@@ -260,8 +259,7 @@ def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = 
     for flag in (True, False):
         idx = [i for i, o in enumerate(on) if o == flag]
         if not idx: continue
-        ctx = self.model.disable_adapter() if not flag and isinstance(self.model, PeftModel) else contextlib.nullcontext()
-        with ctx:
+        with base_only(self.model, off=not flag):
             got = generate(self.model, self.tokenizer, [qs[i] for i in idx], max_new_tokens=max_new_tokens, batch_size=batch_size,
                            system=[system[i] for i in idx] if system else None)
         for i, a in zip(idx, got): out[i] = a
@@ -282,8 +280,7 @@ def perplexity(self: SleepTrainAgent, texts: Sequence[str], routed: bool = True)
         group = [t for t, o in zip(texts, on) if o == flag]
         if not group: continue
         k = sum(len(self.tokenizer(t)["input_ids"]) - 1 for t in group)
-        ctx = self.model.disable_adapter() if not flag and isinstance(self.model, PeftModel) else contextlib.nullcontext()
-        with ctx: nll += math.log(perplexity(self.model, self.tokenizer, group)) * k
+        with base_only(self.model, off=not flag): nll += math.log(perplexity(self.model, self.tokenizer, group)) * k
         n += k
     return math.exp(nll / max(n, 1))
 

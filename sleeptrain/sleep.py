@@ -13,9 +13,9 @@ from .models import chat_prompts
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'pack', 'packed_loss', 'packing_ok', 'add_lora', 'kl_targets', 'kl_loss',
-           'train_lora', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter',
-           'load_adapter', 'bench_throughput']
+           'length_batches', 'collate', 'pack', 'packed_loss', 'packing_ok', 'add_lora', 'base_only', 'kl_targets',
+           'kl_loss', 'train_lora', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state',
+           'save_adapter', 'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -232,6 +232,10 @@ def add_lora(model, config: SleepConfig) -> PeftModel:
     except ValueError as e:
         raise ValueError(f"SleepConfig.target_modules={config.target_modules!r} does not fit {type(model).__name__}: {e}") from None
 
+def base_only(model, off: bool = True):
+    "A context in which `model` runs as its base model (its adapters disabled) when `off`; a no-op otherwise or for a plain model."
+    return model.disable_adapter() if off and isinstance(model, PeftModel) else contextlib.nullcontext()
+
 @torch.no_grad()
 def kl_targets(model, tok, texts: Sequence[str], topk: int = 32, max_length: int = 128) -> dict:
     "The frozen base model's top-`topk` next-token probabilities on general `texts` (adapters disabled), for the KL term."
@@ -241,9 +245,8 @@ def kl_targets(model, tok, texts: Sequence[str], topk: int = 32, max_length: int
     try: enc = tok(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=max_length)
     finally: tok.padding_side = side
     was_training = model.training; model.eval()
-    ctx = model.disable_adapter() if isinstance(model, PeftModel) else contextlib.nullcontext()
     try:
-        with ctx: logits = model(input_ids=enc["input_ids"].to(dev), attention_mask=enc["attention_mask"].to(dev)).logits.float()
+        with base_only(model): logits = model(input_ids=enc["input_ids"].to(dev), attention_mask=enc["attention_mask"].to(dev)).logits.float()
     finally:
         if was_training: model.train()
     top = torch.log_softmax(logits, -1).topk(topk, dim=-1)
