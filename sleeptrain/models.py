@@ -98,7 +98,10 @@ def _from_dir(path, dtype, gguf_file=None, local_only=False):
     from transformers import AutoModelForCausalLM
     kw = dict(dtype=dtype)
     if gguf_file: kw["gguf_file"] = gguf_file
-    if local_only: kw["local_files_only"] = True
+    if local_only:   # transformers still asks the hub for adapter_config.json (with retries) when the id is not cached: look first
+        from huggingface_hub import try_to_load_from_cache
+        if not isinstance(try_to_load_from_cache(str(path), "config.json"), str): raise FileNotFoundError("not in the local hub cache")
+        kw["local_files_only"] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = AutoModelForCausalLM.from_pretrained(str(path), **kw)
