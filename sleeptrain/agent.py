@@ -16,6 +16,7 @@ from .gate import WakeGate, Decision
 from .importance import ImportanceScorer
 from .contradiction import ContradictionJudge
 from .hedge import Hedge
+from .share import ShareSubspace, ShareConfig, trainable_parameters
 from .metrics import contains, score
 from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
                               restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT)
@@ -34,7 +35,10 @@ class SleepTrainAgent:
     def __init__(self, model=None, memory_dir: Union[str, Path] = "sleeptrain_memory", *, tokenizer=None, embedder=None,
                  namespace: str = "default", sleep_config: Optional[SleepConfig] = None, gates: Optional[SleepGates] = None,
                  gate: Optional[WakeGate] = None, teacher: Optional[Teacher] = None, checkpoint_dir=None,
-                 route_threshold: Optional[float] = 0.5, device=None, dtype=None, seed: int = 0):
+                 route_threshold: Optional[float] = 0.5, consolidation: str = "lora", share: Optional[ShareConfig] = None,
+                 device=None, dtype=None, seed: int = 0):
+        if consolidation not in ("lora", "share"): raise ValueError(f"consolidation must be 'lora' (one adapter trained sleep after sleep) or 'share' (every sleep folded into one Share subspace), got {consolidation!r}")
+        if share is not None and not isinstance(share, ShareConfig): raise TypeError(f"share must be a ShareConfig, got {type(share).__name__}")
         if route_threshold is not None and (isinstance(route_threshold, bool) or not isinstance(route_threshold, (int, float)) or not -1 <= route_threshold <= 1):
             raise ValueError(f"route_threshold must be None (adapter always on) or a cosine similarity in [-1, 1], got {route_threshold!r}")
         if sleep_config is not None and not isinstance(sleep_config, SleepConfig): raise TypeError(f"sleep_config must be a SleepConfig, got {type(sleep_config).__name__}")
@@ -56,10 +60,14 @@ class SleepTrainAgent:
         self.sleep_config = sleep_config or SleepConfig(seed=seed)
         self.gates = gates or SleepGates()
         self.route_threshold, self.seed = route_threshold, seed
+        self.consolidation, self.share_config, self.share = consolidation, share or ShareConfig(), None
         self._baseline, self._kl, self._pending = None, None, {}
         hist = self.checkpoint_dir / "history.json"
         self._history: list[dict] = json.loads(hist.read_text()) if hist.exists() else []
+        done = {h.get("consolidation", "lora") for h in self._history if h.get("accepted")}
+        if done - {consolidation}: raise ValueError(f"consolidation={consolidation!r}, but the sleeps in {str(self.checkpoint_dir)!r} were consolidated with {sorted(done)[0]!r}")
         if self.last_accepted is not None:      # reopen where the last accepted sleep left off
+            if consolidation == "share": self.share = ShareSubspace.load(self.checkpoint_dir / "share" / str(self.last_accepted))
             self._set_model(load_adapter(self.model, self.checkpoint_dir / str(self.last_accepted), is_trainable=True).eval())
 
     def _set_model(self, model):
@@ -161,7 +169,7 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     config = config or self.sleep_config
     if not isinstance(config, SleepConfig): raise TypeError(f"config must be a SleepConfig, got {type(config).__name__}")
     if len(self.memory) == 0: raise ValueError(f"the memory at {self.memory.uri!r} is empty: observe() something before sleep()")
-    if isinstance(self.model, PeftModel):                   # the adapter's shape is fixed by the first sleep
+    if isinstance(self.model, PeftModel) and self.consolidation == "lora":   # the adapter's shape is fixed by the first sleep
         have = self.model.peft_config[self.model.active_adapter]
         want = config.lora_config()
         tm = lambda t: t if isinstance(t, str) else sorted(t)
@@ -189,12 +197,15 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     new_probes = self.probes(new)
     old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
     before_new, before_old = self.recall(new_probes), self.recall(old_probes)
-    self._set_model(add_lora(self.model, config))
-    snapshot = adapter_state(self.model)
+    if self.consolidation == "share": self._set_model(self._day_model(config, n))
+    else:
+        self._set_model(add_lora(self.model, config))
+        snapshot = adapter_state(self.model)
     if config.kl_weight > 0 and self._kl is None:
         self._kl = kl_targets(self.model, self.tokenizer, REHEARSAL_TEXT, config.kl_topk, config.max_length)
     stats = train_lora(self.model, self.tokenizer, pairs, config, logger_fn=logger_fn, kl=self._kl if config.kl_weight > 0 else None, desc=f"sleep {n}")
     t_eval = time.time()
+    if self.consolidation == "share": new_share, share_report = self._fold_day()
     m = self.evaluate(new_probes, old_probes, before_old)
     gains = {k: v - before_new.get(k, 0.0) for k, v in m.pop("recall_by_memory").items()}
     m["recall_before"] = _mean(before_new)
@@ -204,9 +215,13 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
                   **{k: stats[k] for k in ("steps", "n_examples", "tokens", "padding_fraction", "tokens_per_s", "flops", "bf16")},
                   loss_first=stats["losses"][0], loss_last=stats["losses"][-1], kl_last=stats["kl"][-1],
                   train_seconds=stats["seconds"], eval_seconds=time.time() - t_eval, metrics=m,
-                  gain=_mean(gains), accepted=not reasons, reasons=reasons, config=config.to_dict())
+                  gain=_mean(gains), accepted=not reasons, reasons=reasons, config=config.to_dict(), consolidation=self.consolidation)
+    if self.consolidation == "share":
+        report["share"] = share_report
+        if reasons: self._set_model(self._share_model(self.share))             # back to the last accepted subspace
+        else: new_share.save(self.checkpoint_dir / "share" / str(n)); self.share = new_share
     if reasons:
-        restore_adapter_state(self.model, snapshot)        # roll back to the last accepted adapter
+        if self.consolidation == "lora": restore_adapter_state(self.model, snapshot)   # roll back to the last accepted adapter
     else:
         save_adapter(self.model, self.checkpoint_dir / str(n), report | {"base_model": self.base_name,
                      "memory_ids": [r.id for r in new], "replay_ids": [r.id for r in old]})
@@ -215,6 +230,38 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     if not reasons: self.memory.mark_consolidated([r.id for r in new], n)
     if self.gate.reward(gains): self.gate.policy.save(self.checkpoint_dir / "policy.json")   # rewarded with the held-out gains
     return report
+def _plain(model):
+    "The base model under a PeftModel (its LoRA layers removed, nothing merged)."
+    return model.unload() if isinstance(model, PeftModel) else model
+
+@patch
+def _share_model(self: SleepTrainAgent, share: Optional[ShareSubspace]):
+    "The base model wrapped in `share`'s merged adapter (the plain base model when there is none yet)."
+    base = _plain(self.model)
+    return share.merged_model(base).eval() if share is not None else base
+
+@patch
+def _day_model(self: SleepTrainAgent, config: SleepConfig, n: int):
+    "The model a Share sleep trains: a plain LoRA on the first day; later, a new part on top of the frozen merged earlier days — free (rank `config.rank`) for the first `free_days`, then Share coefficients."
+    base, sc = _plain(self.model), self.share_config
+    if self.share is None: return add_lora(base, config)
+    coef = len(self.share) >= sc.free_days
+    return self.share.coefficient_model(base, p=sc.p if coef else config.rank, phi=min(sc.phi, self.share.max_phi()), seed=config.seed + n,
+                                        on_top=True, coefficients=coef)
+
+@patch
+def _fold_day(self: SleepTrainAgent) -> tuple:
+    "Fold the day just trained into the subspace (absorb) and install the merged adapter the gates will judge; returns the new subspace and a report."
+    trainable = trainable_parameters(self.model)
+    mode = "lora" if self.share is None else ("coefficients" if self.model.share_coefficients["coefficients"] else "free")
+    new = self.model if self.share is None else self.share.finish_adapter(self.model)
+    share = self.share_config.fit([new]) if self.share is None else self.share.absorb(new)
+    self._set_model(self._share_model(share))
+    st = share.stats()
+    return share, {"mode": mode, "trainable_params": trainable, "adapters": len(share), "error_new": share.errors[-1], "max_error": max(share.errors),
+                   "merged_rank": self.model.peft_config["default"].r, "coefficient_params": st["coefficient_params"],
+                   "basis_params": st["basis_params"], "separate_params": st["separate_params"]}
+
 
 # %% ../nbs/09_agent.ipynb #b7527fec
 @patch
@@ -294,6 +341,7 @@ def save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
     with atomic_dir(path) as tmp:
         meta = {"format": "sleeptrain-agent", "version": 2, "base_model": self.base_name, "namespace": self.memory.namespace,
                 "sleep_config": self.sleep_config.to_dict(), "gates": dict(self.gates.__dict__), "route_threshold": self.route_threshold,
+                "consolidation": self.consolidation, "share": dict(self.share_config.__dict__),
                 "seed": self.seed, "history": self._history, "has_adapter": isinstance(self.model, PeftModel)}
         if isinstance(self.model, PeftModel): save_adapter(self.model, tmp / "adapter", {"sleeps": self.n_sleeps, "last_accepted": self.last_accepted})
         if self.base_name is None: save_base(self.model, self.tokenizer, tmp / "base")
@@ -316,7 +364,8 @@ def from_pretrained(cls: SleepTrainAgent, path: Union[str, Path], model=None, to
     ckpt = path / "checkpoints" if (path / "checkpoints").exists() else None
     agent = cls(model, mem, tokenizer=tokenizer, embedder=embedder, namespace=meta["namespace"], checkpoint_dir=ckpt,
                 sleep_config=SleepConfig(**meta["sleep_config"]), gates=SleepGates(**meta.get("gates", {})),
-                route_threshold=meta.get("route_threshold"), device=device, dtype=dtype, seed=meta["seed"])
+                route_threshold=meta.get("route_threshold"), consolidation=meta.get("consolidation", "lora"),
+                share=ShareConfig(**meta["share"]) if meta.get("share") else None, device=device, dtype=dtype, seed=meta["seed"])
     agent.base_name = meta["base_model"]
     if meta["has_adapter"] and agent.last_accepted is None:
         agent._set_model(load_adapter(agent.model, path / "adapter", is_trainable=True).eval())

@@ -12,12 +12,12 @@ from fastcore.basics import patch
 from .core import atomic_dir, atomic_write_json, write_sidecar, verify_sidecar
 
 # %% auto #0
-__all__ = ['read_adapter', 'ShareSubspace', 'trainable_parameters', 'ShareFactor']
+__all__ = ['read_adapter', 'ShareSubspace', 'trainable_parameters', 'ShareFactor', 'ShareConfig']
 
 # %% ../nbs/08_share.ipynb #eeb5b545
 import torch
 from safetensors.torch import load_file, save_file
-from peft import PeftModel, get_peft_model_state_dict
+from peft import PeftModel, get_peft_model_state_dict, set_peft_model_state_dict
 
 # %% ../nbs/08_share.ipynb #3e32d4e5
 def _module_name(key: str) -> Optional[tuple[str, str]]:
@@ -48,6 +48,11 @@ def read_adapter(adapter) -> tuple[dict, dict]:
     if bad: raise ValueError(f"modules {bad[:3]} lack a lora_A or lora_B factor")
     cfg = {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in dict(cfg).items()}
     return {m: (f["A"], f["B"]) for m, f in sorted(parts.items())}, cfg
+
+def _new_alpha(cfg: dict, p: int) -> float:
+    "lora_alpha for rank p with the same scale as the subspace's adapters (alpha / r, or alpha / sqrt(r) with rsLoRA)."
+    r, alpha = cfg["r"], cfg.get("lora_alpha", cfg["r"])
+    return alpha * (p / r) ** 0.5 if cfg.get("use_rslora") else alpha * p / r
 
 def _check_same(items: list) -> None:
     "All adapters must adapt the same modules with the same rank, on the same base model."
@@ -130,15 +135,35 @@ class ShareSubspace:
         "Write adapter `i` rebuilt from the basis as a standard PEFT LoRA folder (safetensors + SHA-256 sidecar) that `PeftModel.from_pretrained` loads."
         return _write_lora(self.factors(i), self.peft_config, path, {"share_index": i, "error": self.errors[i] if i < len(self.errors) else None})
 
-    def merged(self, path, weights: Optional[Sequence[float]] = None) -> Path:
-        "One PEFT LoRA whose delta W is the weighted sum of every adapter's (rank N r: the factors side by side) — one model that knows every day."
+    def merged_factors(self, weights: Optional[Sequence[float]] = None) -> dict:
+        "`{module: (A, B)}` of one LoRA whose B A is the weighted sum of every adapter's B A: rank k_A + 1 from the basis (or N r, the factors side by side, when smaller), zero-padded to one rank R over all modules."
         w = list(weights) if weights is not None else [1.0] * len(self)
         if len(w) != len(self): raise ValueError(f"weights must have one entry per adapter ({len(self)}), got {len(w)}")
-        fs = [self.factors(i) for i in range(len(self))]
-        cat = {m: (torch.cat([f[m][0] for f in fs], 0), torch.cat([wi * f[m][1] for wi, f in zip(w, fs)], 1)) for m in self.basis}
-        cfg = dict(self.peft_config); r = cfg["r"]
-        cfg["r"] = r * len(self); cfg["lora_alpha"] = cfg.get("lora_alpha", r) * len(self)    # same scale alpha / r for every part
-        return _write_lora(cat, cfg, path, {"share_merged": len(self), "weights": w})
+        r, out = self.peft_config["r"], {}
+        for m, b in self.basis.items():
+            cs = [c[m] for c in self.coeffs]
+            if len(self) * r <= b["UA"].shape[1] + 1:       # few adapters: their rebuilt factors side by side are smaller
+                fs = [self.factors(i)[m] for i in range(len(self))]
+                out[m] = (torch.cat([A for A, _ in fs], 0), torch.cat([wi * B for wi, (_, B) in zip(w, fs)], 1)); continue
+            one = torch.ones(1, r)
+            if self.centred:                                # B_i = [mu_B, U_B] [1; b_i], A_i^T = [mu_A, U_A] [1; a_i]
+                QA, QB = torch.cat([b["muA"][:, None], b["UA"]], 1), torch.cat([b["muB"][:, None], b["UB"]], 1)
+                CA, CB = [torch.cat([one, c["a"]], 0) for c in cs], [torch.cat([one, c["b"]], 0) for c in cs]
+            else: QA, QB, CA, CB = b["UA"], b["UB"], [c["a"] for c in cs], [c["b"] for c in cs]
+            M = sum(wi * cb @ ca.T for wi, ca, cb in zip(w, CA, CB))     # sum_i B_i A_i = Q_B M Q_A^T
+            out[m] = (QA.T.contiguous(), (QB @ M).contiguous())
+        R = max(A.shape[0] for A, _ in out.values())
+        return {m: (torch.cat([A, A.new_zeros(R - A.shape[0], A.shape[1])], 0), torch.cat([B, B.new_zeros(B.shape[0], R - B.shape[1])], 1))
+                for m, (A, B) in out.items()}
+
+    def merged_config(self, R: int) -> dict:
+        "The PEFT config of a rank-`R` LoRA with the same scale (alpha / r) as the subspace's adapters."
+        return dict(self.peft_config) | {"r": R, "lora_alpha": _new_alpha(self.peft_config, R), "rank_pattern": {}, "alpha_pattern": {}}
+
+    def merged(self, path, weights: Optional[Sequence[float]] = None) -> Path:
+        "Write `merged_factors` as one standard PEFT LoRA folder — one model that knows every day, its rank set by the basis, not by the number of adapters."
+        f = self.merged_factors(weights)
+        return _write_lora(f, self.merged_config(next(iter(f.values()))[0].shape[0]), path, {"share_merged": len(self), "weights": weights})
 
     def absorb(self, adapter) -> "ShareSubspace":
         "A new subspace over every earlier adapter (rebuilt from basis + coefficients) and `adapter`: basis recomputed, all coefficients re-projected."
@@ -212,18 +237,23 @@ def trainable_parameters(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 class ShareFactor(torch.nn.Module):
-    "Parametrization of one new-task LoRA factor: frozen basis (+ trainable temporary directions) times trainable coefficients; `side` 'A' gives (Q c)^T (p x d_in), 'B' gives Q c (d_out x p)."
-    def __init__(self, Q: torch.Tensor, coeff: torch.Tensor, temp: Optional[torch.Tensor], side: str):
+    "Parametrization of one LoRA factor for a new day: frozen basis (+ trainable temporary directions) times trainable coefficients, or a free trainable factor (Q None), after optional frozen leading rows ('A', p x d_in) / columns ('B', d_out x p)."
+    def __init__(self, Q: Optional[torch.Tensor], coeff: torch.Tensor, temp: Optional[torch.Tensor], side: str, prefix: Optional[torch.Tensor] = None):
         super().__init__()
         self.side = side
-        self.register_buffer("Q", Q.clone())                                        # d x k' frozen: [mean direction,] U
-        self.coeff = torch.nn.Parameter(coeff.clone())                              # (k' + phi) x p
+        self.register_buffer("Q", None if Q is None else Q.clone())                # d x k' frozen: [mean direction,] U
+        self.coeff = torch.nn.Parameter(coeff.clone())                              # (k' + phi) x p, or d x p when free
         self.temp = torch.nn.Parameter(temp.clone()) if temp is not None and temp.shape[1] else None   # d x phi
+        self.register_buffer("prefix", None if prefix is None else prefix.clone())   # frozen: the merged earlier days
     def basis(self) -> torch.Tensor:
         return self.Q if self.temp is None else torch.cat([self.Q, self.temp], 1)
+    def new(self) -> torch.Tensor:
+        "The trainable part as d x p."
+        return self.coeff if self.Q is None else self.basis() @ self.coeff
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        W = self.basis() @ self.coeff
-        return (W.T if self.side == "A" else W).to(X.dtype)
+        W = self.new().T if self.side == "A" else self.new()
+        if self.prefix is not None: W = torch.cat([self.prefix, W], 0 if self.side == "A" else 1)
+        return W.to(X.dtype)
 
 def _frozen_basis(mu: torch.Tensor, U: torch.Tensor) -> torch.Tensor:
     "The frozen directions a new task may use: the old adapters' (normalised) mean column when it is non-zero, then the basis U."
@@ -241,11 +271,6 @@ def _lora_config(cfg: dict, **change):
     "A PEFT `LoraConfig` from a config dict (as stored in the subspace), with `change`d fields."
     names = {f.name for f in dataclasses.fields(LoraConfig) if f.init} - {"runtime_config"}
     return LoraConfig(**({k: v for k, v in cfg.items() if k in names} | change))
-
-def _new_alpha(cfg: dict, p: int) -> float:
-    "lora_alpha for rank p with the same scale as the subspace's adapters (alpha / r, or alpha / sqrt(r) with rsLoRA)."
-    r, alpha = cfg["r"], cfg.get("lora_alpha", cfg["r"])
-    return alpha * (p / r) ** 0.5 if cfg.get("use_rslora") else alpha * p / r
 
 def _check_count(name: str, v, lo: int, hi: Optional[int] = None, why: str = "") -> None:
     "A ValueError naming `v` unless it is an integer in [lo, hi]."
@@ -269,12 +294,14 @@ def coefficient_count(self: ShareSubspace, p: int = 1, phi: int = 1) -> int:
     return n
 
 @patch
-def coefficient_model(self: ShareSubspace, base_model, p: int = 1, phi: int = 1, seed: int = 0) -> PeftModel:
-    "`base_model` wrapped in a fresh rank-`p` LoRA on the subspace's modules whose factors are frozen basis (+ `phi` trainable temporary directions) times trainable coefficients; nothing else trains."
+def coefficient_model(self: ShareSubspace, base_model, p: int = 1, phi: int = 1, seed: int = 0, on_top: bool = False, coefficients: bool = True) -> PeftModel:
+    "`base_model` wrapped in a fresh rank-`p` LoRA on the subspace's modules whose factors are frozen basis (+ `phi` trainable temporary directions) times trainable coefficients; nothing else trains. `on_top`: the merged adapter of every earlier day rides along as frozen leading rows (rank R + p); `coefficients=False`: the new part is a free trainable rank-p LoRA instead."
     _check_count("p", p, 1)
-    _check_count("phi", phi, 0, self.max_phi(), " (0 = no temporary factors; at most k/4 of the smallest basis k, or 1)")
+    if coefficients: _check_count("phi", phi, 0, self.max_phi(), " (0 = no temporary factors; at most k/4 of the smallest basis k, or 1)")
     if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
-    cfg = _lora_config(self.peft_config, r=p, lora_alpha=_new_alpha(self.peft_config, p), rank_pattern={}, alpha_pattern={}, inference_mode=False)
+    prefix = self.merged_factors() if on_top else None
+    R = next(iter(prefix.values()))[0].shape[0] if prefix else 0
+    cfg = _lora_config(self.peft_config, r=R + p, lora_alpha=_new_alpha(self.peft_config, R + p), rank_pattern={}, alpha_pattern={}, inference_mode=False)
     try: model = get_peft_model(base_model, cfg)
     except ValueError as e: raise ValueError(f"base model {type(base_model).__name__} lacks the subspace's target modules {cfg.target_modules!r}: {e}") from None
     lora = {n: m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})}
@@ -288,16 +315,18 @@ def coefficient_model(self: ShareSubspace, base_model, p: int = 1, phi: int = 1,
         if (A.in_features, B.out_features) != (b["UA"].shape[0], b["UB"].shape[0]):
             model.unload()
             raise ValueError(f"module {name} has shape (d_in, d_out) = {(A.in_features, B.out_features)}, the subspace has {(b['UA'].shape[0], b['UB'].shape[0])}")
-        QA, QB = _frozen_basis(b["muA"], b["UA"]), _frozen_basis(b["muB"], b["UB"])
-        a = torch.randn(QA.shape[1] + phi, p, generator=g) / (QA.shape[1] + phi) ** 0.5     # A rows of about unit norm, like LoRA's init
-        bc = torch.zeros(QB.shape[1] + phi, p)                                              # B = 0: delta W = 0 at the start
-        dev = A.weight.device
-        for lin_f, Q, c, side in ((A, QA, a, "A"), (B, QB, bc, "B")):
-            T = _temp_directions(Q, phi, g) if phi else None
-            f = ShareFactor(Q, c, T, side).to(dev)
-            parametrize.register_parametrization(lin_f, "weight", f)
+        if coefficients:
+            QA, QB = _frozen_basis(b["muA"], b["UA"]), _frozen_basis(b["muB"], b["UB"])
+            a = torch.randn(QA.shape[1] + phi, p, generator=g) / (QA.shape[1] + phi) ** 0.5     # A rows of about unit norm, like LoRA's init
+            bc = torch.zeros(QB.shape[1] + phi, p)                                              # B = 0: delta W = 0 at the start
+            parts = ((A, QA, a, _temp_directions(QA, phi, g) if phi else None, "A"), (B, QB, bc, _temp_directions(QB, phi, g) if phi else None, "B"))
+        else:
+            parts = ((A, None, torch.randn(A.in_features, p, generator=g) / A.in_features ** 0.5, None, "A"), (B, None, torch.zeros(B.out_features, p), None, "B"))
+        for lin_f, Q, c, T, side in parts:
+            pre = None if prefix is None else prefix[name][0 if side == "A" else 1]
+            parametrize.register_parametrization(lin_f, "weight", ShareFactor(Q, c, T, side, pre).to(A.weight.device))
             lin_f.parametrizations.weight.original.requires_grad_(False)
-    model.share_coefficients = {"p": p, "phi": phi, "seed": seed}
+    model.share_coefficients = {"p": p, "phi": phi if coefficients else 0, "seed": seed, "on_top": R, "coefficients": coefficients}
     return model
 
 def _share_factors(model) -> dict:
@@ -322,10 +351,11 @@ def compare_trainable(self: ShareSubspace, model) -> dict:
 
 @patch
 def finish(self: ShareSubspace, model, in_place: bool = False) -> dict:
-    "The trained new-task factors `{module: (A, B)}` (rank p, float32) of a coefficient model; `in_place` also turns `model` into a plain PEFT LoRA."
+    "The trained new-task factors `{module: (A, B)}` (rank p, float32) of a coefficient model; `in_place` also turns `model` into a plain PEFT LoRA (rank R + p when made `on_top`)."
     out = {}
     with torch.no_grad():
-        for name, (A, B) in _share_factors(model).items(): out[name] = (A.weight.detach().float().cpu().clone(), B.weight.detach().float().cpu().clone())
+        for name, (A, B) in _share_factors(model).items():     # the new part only, without the frozen earlier days
+            out[name] = (A.parametrizations.weight[0].new().T.detach().float().cpu().clone(), B.parametrizations.weight[0].new().detach().float().cpu().clone())
         if in_place:
             for A, B in _share_factors(model).values():
                 parametrize.remove_parametrizations(A, "weight", leave_parametrized=True)
@@ -345,3 +375,34 @@ def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> t
     for m, (A, B) in f.items(): sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
     if path is not None: _write_lora(f, cfg, path, {"share_new_task": getattr(model, "share_coefficients", {})})
     return sd, cfg
+@patch
+def merged_model(self: ShareSubspace, base_model) -> PeftModel:
+    "`base_model` (plain) wrapped, in memory, in the merged LoRA of every adapter (`merged_factors`), ready to answer."
+    if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
+    f = self.merged_factors()
+    model = get_peft_model(base_model, _lora_config(self.merged_config(next(iter(f.values()))[0].shape[0]), inference_mode=False))
+    sd = {k: v for m, (A, B) in f.items() for k, v in ((f"{m}.lora_A.weight", A), (f"{m}.lora_B.weight", B))}
+    missing = set_peft_model_state_dict(model, sd).unexpected_keys
+    if missing: raise ValueError(f"base model {type(base_model).__name__} lacks modules of the subspace: {missing[:3]}")
+    return model
+
+@dataclass
+class ShareConfig:
+    "How an agent folds its sleeps into one Share subspace (`SleepTrainAgent(consolidation='share')`)."
+    k: Optional[int] = None              # fixed basis size per factor, or None: the explained-variance rule
+    explained_variance: float = 0.9      # variance the basis keeps (measured in bench/share.py; 0.6 is the paper's)
+    centred: bool = True                 # centre the stacked factors (the paper's text) or not (the published code)
+    free_days: int = 2                   # the first days learn a free LoRA part of SleepConfig.rank; later days train coefficients only
+    p: int = 4                           # pseudo-rank of a coefficient-only day
+    phi: int = 1                         # temporary directions per factor (capped at the subspace's k/4, at least 1)
+
+    def __post_init__(self):
+        if self.k is not None: _check_count("ShareConfig.k", self.k, 1)
+        if isinstance(self.explained_variance, bool) or not isinstance(self.explained_variance, (int, float)) or not 0 < self.explained_variance <= 1:
+            raise ValueError(f"ShareConfig.explained_variance must be in (0, 1], got {self.explained_variance!r}")
+        _check_count("ShareConfig.free_days", self.free_days, 1); _check_count("ShareConfig.p", self.p, 1); _check_count("ShareConfig.phi", self.phi, 0)
+
+    def fit(self, adapters) -> ShareSubspace:
+        "A subspace over `adapters` with these settings."
+        return ShareSubspace.from_adapters(adapters, k=self.k, explained_variance=self.explained_variance, centred=self.centred)
+
