@@ -18,9 +18,10 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+quant_requirements = shlex.split(cfg.get('quant_requirements', ''))   # bitsandbytes: 4-/8-bit (QLoRA) sleep, CPU included
 min_python = cfg['min_python']
 lic = licenses[cfg['license']]
-extras = {'dev': dev_requirements, 'gpu': ['bitsandbytes>=0.43']}
+extras = {'dev': dev_requirements + quant_requirements, 'quant': quant_requirements, 'gpu': quant_requirements}   # dev includes quant: CI tests QLoRA on the CPU
 
 setuptools.setup(
     name=cfg['lib_name'],

@@ -4,11 +4,11 @@
 
 # %% ../nbs/09_agent.ipynb #09afcfde
 from __future__ import annotations
-import json, math, random, shutil, time
+import hashlib, json, math, random, shutil, time
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
-from .core import check_text, atomic_write_json, atomic_dir
+from .core import check_text, atomic_write_json, atomic_dir, cache_dir
 from .models import load_lm, DEFAULT_LM, generate, perplexity, save_base
 from .memory import Hippocampus
 from .teacher import Teacher, TemplateTeacher
@@ -22,7 +22,7 @@ from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, s
                               restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT)
 
 # %% auto #0
-__all__ = ['RAG_SYSTEM', 'SleepTrainAgent']
+__all__ = ['RAG_SYSTEM', 'SleepTrainAgent', 'base_fingerprint']
 
 # %% ../nbs/09_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -102,12 +102,30 @@ def observe(self: SleepTrainAgent, text: Union[str, Sequence[str]], kind: str = 
     return decisions[0] if single else decisions
 
 # %% ../nbs/09_agent.ipynb #5e0bd1a5
+def base_fingerprint(model, tokenizer) -> str:
+    "SHA-256 of a model's base weights (LoRA factors excluded), their dtype and device type, and its tokenizer's vocabulary size and chat template."
+    h = hashlib.sha256()
+    for name, p in model.named_parameters():
+        if "lora_" in name: continue
+        h.update(name.replace(".base_layer", "").removeprefix("base_model.model.").encode()); h.update(p.detach().float().cpu().numpy().tobytes())
+    first = next(model.parameters())
+    h.update(f"{first.dtype}|{first.device.type}|{len(tokenizer)}|{getattr(tokenizer, 'chat_template', None)}".encode())
+    return h.hexdigest()
+
+_BASELINE_VERSION = 1      # bump when what baseline() records or how it generates changes
+
 @patch
 def baseline(self: SleepTrainAgent) -> dict:
-    "The frozen reference sets, recorded once from the base model (adapters off) and kept in `checkpoint_dir/baseline.json`."
+    "The frozen reference sets, recorded once from the base model (adapters off) and kept in `checkpoint_dir/baseline.json` (and in the cache, keyed by the base model's fingerprint, for other agents on the same model)."
     if self._baseline is not None: return self._baseline
     path = self.checkpoint_dir / "baseline.json"
     if path.exists(): self._baseline = json.loads(path.read_text()); return self._baseline
+    key = hashlib.sha256(json.dumps([_BASELINE_VERSION, base_fingerprint(self.model, self.tokenizer), REHEARSAL_PROMPTS, GENERAL_QUESTIONS, GENERAL_TEXT]).encode()).hexdigest()
+    cached = cache_dir() / "baselines" / f"{key}.json"
+    if cached.exists():
+        self._baseline = json.loads(cached.read_text())
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path, self._baseline); return self._baseline
     with base_only(self.model):
         distill = generate(self.model, self.tokenizer, REHEARSAL_PROMPTS, max_new_tokens=48, desc="self-distillation answers")
         gen = generate(self.model, self.tokenizer, [q for q, _ in GENERAL_QUESTIONS], max_new_tokens=32, desc="locality answers")
@@ -117,6 +135,7 @@ def baseline(self: SleepTrainAgent) -> dict:
                       "general_acc": score(gen, [g for _, g in GENERAL_QUESTIONS]), "ppl": ppl}
     self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(path, self._baseline)
+    atomic_write_json(cached, self._baseline)
     return self._baseline
 
 def _per_memory(probes, answers) -> dict:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 from .core import progress, seed_everything, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
-from .models import chat_prompts
+from .models import chat_prompts, lm_quantization
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
@@ -19,7 +19,7 @@ __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 
 # %% ../nbs/07_sleep.ipynb #45284b2f
 @dataclass
@@ -47,6 +47,7 @@ class SleepConfig:
     kl_topk: int = 32               # base-model probabilities kept per token for that term
     kl_batch: int = 2               # general-text paragraphs per optimiser step
     bf16: Optional[bool] = None     # autocast to bf16 (None: on CUDA devices that support it)
+    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower (QLoRA on large models)
     report_to: Optional[str] = None # None | "tensorboard" | "wandb" (optional extras; off by default)
     log_dir: Optional[str] = None   # where TensorBoard writes (default runs/sleeptrain)
     seed: int = 0
@@ -64,6 +65,7 @@ class SleepConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v): raise ValueError(f"SleepConfig.{k} must be a positive number, got {v!r}")
         if self.schedule not in ("linear", "cosine", "constant"): raise ValueError(f"SleepConfig.schedule must be 'linear', 'cosine' or 'constant', got {self.schedule!r}")
+        if not isinstance(self.gradient_checkpointing, bool): raise ValueError(f"SleepConfig.gradient_checkpointing must be True or False, got {self.gradient_checkpointing!r}")
         if self.report_to not in (None, "tensorboard", "wandb"): raise ValueError(f"SleepConfig.report_to must be None, 'tensorboard' or 'wandb', got {self.report_to!r}")
         if not (self.target_modules == "all-linear" or (isinstance(self.target_modules, (list, tuple)) and self.target_modules
                 and all(isinstance(m, str) and m for m in self.target_modules))):
@@ -225,8 +227,13 @@ GENERAL_TEXT = [
 
 # %% ../nbs/07_sleep.ipynb #07b3d695
 def add_lora(model, config: SleepConfig) -> PeftModel:
-    "Wrap `model` with a fresh LoRA adapter (or return it unchanged if it already is a PeftModel)."
+    "Wrap `model` with a fresh LoRA adapter (or return it unchanged if it already is a PeftModel); a 4-/8-bit model is prepared for QLoRA first."
     if isinstance(model, PeftModel): return model
+    if lm_quantization(model) and not getattr(model, "sleeptrain_kbit_prepared", False):   # once per model (add_lora -> unload -> add_lora)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing,
+                                                gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.sleeptrain_kbit_prepared = True
+    if config.gradient_checkpointing: model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(config.seed)
     try: return get_peft_model(model, config.lora_config())
     except ValueError as e:
