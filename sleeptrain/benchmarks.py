@@ -12,8 +12,10 @@ from .core import Fact
 from .teacher import RELATIONS, probe_questions
 
 # %% auto #0
-__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'RETENTION_TARGETS', 'fictional_names', 'FactItem',
-           'make_facts', 'chance_level', 'run_retention', 'format_retention']
+__all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'RETENTION_TARGETS', 'UPDATE_TEMPLATES',
+           'POISON_RELATIONS', 'POISON_SOURCE', 'SYSTEMS', 'ABLATIONS', 'ABLATION_SYSTEMS', 'fictional_names',
+           'FactItem', 'make_facts', 'chance_level', 'run_retention', 'format_retention', 'Statement', 'Stream',
+           'make_stream', 'ablation_grid', 'run_continual', 'format_continual', 'run_ablations']
 
 # %% ../nbs/11_benchmarks.ipynb #1c0c59df
 CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes Lille Strasbourg
@@ -199,3 +201,342 @@ def format_retention(res: dict) -> str:
     for s, r in res["systems"].items():
         lines.append(f"{s:<12}" + "".join(f"{r[k]:>19.3f}" if r.get(k) is not None else f"{'-':>19}" for k in keys))
     return "\n".join(lines)
+
+# %% ../nbs/11_benchmarks.ipynb #b23cfb46
+UPDATE_TEMPLATES = {"lives_in": "{s} moved to {o}.", "works_as": "{s} is employed as {a} {o}."}
+POISON_RELATIONS = ("born_in", "lives_in", "works_as", "favourite_colour")   # single-valued: a second value is a contradiction
+POISON_SOURCE = "rumour"
+_WHEN = ["This morning", "Yesterday", "Last night", "On Monday", "At noon", "Around midnight", "Early today", "On Friday evening",
+         "After lunch", "Before dawn", "Late on Sunday", "During the meeting"]
+_EVENT = ["the office printer jammed twice", "the bus was ten minutes late", "it rained for an hour", "the coffee tasted burnt",
+          "a fire alarm test rang in the building", "the lift stopped working", "the wifi dropped for a while", "a parcel arrived for nobody",
+          "the market ran out of bread", "the street lights flickered", "a cold wind came from the north", "the radio forecast a sunny week",
+          "someone left an umbrella on the train", "the bakery changed its opening hours", "the river looked higher than usual",
+          "a crowd gathered outside the cinema"]
+
+@dataclass
+class Statement:
+    "One statement of a stream day: its text, tag (fact, update, poison, distractor) and source; the fact it states; for an update or poison, the value it contradicts."
+    text: str
+    tag: str
+    source: str
+    day: int
+    fact: Optional[Fact] = None
+    old: Optional[str] = None           # update: the value replaced; poison: the established value it denies
+    probes: list = field(default_factory=list)
+
+@dataclass
+class Stream:
+    "Days of tagged statements, and the gold answer of every fact after any day."
+    days: list
+    seed: int = 0
+
+    def statements(self, tag: Optional[str] = None, upto: Optional[int] = None) -> list[Statement]:
+        "Statements with `tag` (all when None) of the days up to and including `upto` (0-based; all when None)."
+        last = len(self.days) - 1 if upto is None else upto
+        return [s for d in self.days[:last + 1] for s in d if tag is None or s.tag == tag]
+
+    def truth(self, fact: Fact, after: int) -> str:
+        "The true value of `fact`'s subject and relation after day `after` (0-based): the latest update by then, else the fact's own value."
+        ups = [s for s in self.statements("update", after) if (s.fact.subject, s.fact.relation) == (fact.subject, fact.relation)]
+        return ups[-1].fact.object if ups else fact.object
+
+    def probes(self, day: int, after: int, n: int = 2) -> list[tuple[str, str]]:
+        "(question, gold) for the first `n` held-out probes of each new fact of `day`, gold as true after day `after`."
+        return [(q, self.truth(s.fact, after)) for s in self.days[day] if s.tag == "fact" for q in s.probes[:n]]
+
+def _count(name, v, lo=0):
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ValueError(f"{name} must be a {'non-negative' if lo == 0 else 'positive'} integer, got {v!r}")
+
+def make_stream(days: int = 5, facts_per_day: int = 12, seed: int = 0, updates: int = 1, poison: int = 1, distractors: int = 1,
+                relations: Optional[Sequence[str]] = None) -> Stream:
+    "A seeded stream: each day new facts (`make_facts`), from day 2 `updates` corrections and `poison` rumours about earlier facts, and `distractors` small talk."
+    for k, v, lo in (("days", days, 1), ("facts_per_day", facts_per_day, 1), ("updates", updates, 0), ("poison", poison, 0), ("distractors", distractors, 0)):
+        _count(k, v, lo)
+    items = make_facts(days * facts_per_day, seed=seed, relations=relations)
+    rng = random.Random(seed + 2)
+    chatter = [f"{w}, {e}." for w in _WHEN for e in _EVENT]
+    if days * distractors > len(chatter): raise ValueError(f"distractors must be at most {len(chatter) // days} per day for {days} days, got {distractors}")
+    chatter = rng.sample(chatter, days * distractors)
+    out, known, targeted = [], [], set()
+    for d in range(days):
+        day = [Statement(it.statement, "fact", "user", d, it.fact, None, list(it.probes)) for it in items[d * facts_per_day:(d + 1) * facts_per_day]]
+        for tag, rels, k in (("update", tuple(UPDATE_TEMPLATES), updates), ("poison", POISON_RELATIONS, poison)):
+            cands = [s for s in known if s.fact.relation in rels and s.fact.subject not in targeted] if d else []
+            for s in rng.sample(cands, min(k, len(cands))):
+                f0 = s.fact
+                f = Fact(f0.subject, f0.relation, rng.choice([o for o in POOLS[f0.relation] if o != f0.object]))
+                art = "an" if f.object[:1].lower() in "aeiou" else "a"
+                text = UPDATE_TEMPLATES[f.relation].format(s=f.subject, o=f.object, a=art) if tag == "update" else RELATIONS[f.relation].state(f.subject, f.object)
+                day.append(Statement(text, tag, "user" if tag == "update" else POISON_SOURCE, d, f, f0.object, probe_questions(f)))
+                targeted.add(f.subject)
+        day += [Statement(t, "distractor", "chat", d) for t in chatter[d * distractors:(d + 1) * distractors]]
+        known += [s for s in day if s.tag == "fact"]
+        out.append(day)
+    return Stream(out, seed)
+
+# %% ../nbs/11_benchmarks.ipynb #a667e575
+SYSTEMS = ("base", "rag", "naive", "sleeptrain", "sleeptrain+share", "sleeptrain+rag")
+ABLATIONS = {"no_importance": "the wake gate scores no importance (every candidate gets the default 0.5)",
+             "no_contradiction": "the wake gate has no contradiction judge (nothing is ever corrected)",
+             "no_hedge": "the wake gate's fixed rule instead of the Hedge policy over its experts",
+             "no_replay": "sleep without replay of old memories, self-distillation or the KL anchor",
+             "no_share": "one LoRA trained sleep after sleep instead of the Share subspace (sleeptrain+share only)"}
+ABLATION_SYSTEMS = ("sleeptrain", "sleeptrain+share")
+
+def ablation_grid(system: str = "sleeptrain") -> list[str]:
+    "The single switch-offs that apply to `system`."
+    if system not in ABLATION_SYSTEMS: raise ValueError(f"ablations apply to {ABLATION_SYSTEMS}, got system {system!r}")
+    return [a for a in ABLATIONS if a != "no_share" or system == "sleeptrain+share"]
+
+def _slug(label: str) -> str: return "".join(c if c.isalnum() or c in "+-_." else "_" for c in label)
+
+def _measure(fn, device):
+    "Run `fn`; returns (its result, wall seconds, peak memory MB): CUDA max allocated on a GPU, else the growth of the process's peak RSS."
+    import resource, sys, torch
+    cuda = getattr(device, "type", str(device)) == "cuda"
+    if cuda: torch.cuda.synchronize(device); torch.cuda.reset_peak_memory_stats(device)
+    rss0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.time()
+    out = fn()
+    if cuda: torch.cuda.synchronize(device); return out, time.time() - t0, torch.cuda.max_memory_allocated(device) / 2**20
+    grow = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    return out, time.time() - t0, grow / 2**20 if sys.platform == "darwin" else grow / 1024   # ru_maxrss: bytes on macOS, KB on Linux
+
+def _lora_params(model) -> int: return sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
+
+def _merge_json(path, new: dict) -> dict:
+    "The JSON object at `path` (empty if absent) updated with `new`, written back atomically."
+    from sleeptrain.core import atomic_write_json
+    import json
+    old = json.loads(Path(path).read_text()) if Path(path).exists() else {}
+    old.update(new)
+    atomic_write_json(path, old)
+    return old
+
+def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = SYSTEMS, model=None, out=None,
+                  ablations: Sequence[str] = (), ablation_system: str = "sleeptrain", config=None, gates=None, updates: int = 1,
+                  poison: int = 1, distractors: int = 1, probes: int = 2, max_new_tokens: int = 24, route_threshold: Optional[float] = 0.5,
+                  embedder=None, echo=print) -> dict:
+    "Run `systems` (and each single switch-off in `ablations` of `ablation_system`) on one seeded stream; writes leaderboard.json, matrices.json, plots and report.html into `out`; returns the results."
+    import json, shutil, tempfile
+    from dataclasses import replace
+    from peft import PeftModel
+    from sleeptrain.agent import SleepTrainAgent
+    from sleeptrain.core import atomic_write_json, atomic_write_bytes
+    from sleeptrain.models import load_lm, tiny_lm, load_embedder, generate, perplexity, chat_prompts, DEFAULT_LM
+    from sleeptrain.sleep import SleepConfig, SleepGates, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
+    from sleeptrain.teacher import TemplateTeacher
+    from sleeptrain.metrics import score, contains
+    from sleeptrain.hedge import Hedge
+    from sleeptrain.gate import EXPERTS
+    from sleeptrain.report import leaderboard_row, write_leaderboard, read_leaderboard, write_report, plot_recall_per_day, plot_compute
+    from sleeptrain.widgets import figure_png, hedge_plot
+    _count("probes", probes, 1); _count("max_new_tokens", max_new_tokens, 1)
+    systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
+    ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
+    if ablations:
+        grid = ablation_grid(ablation_system)
+        bad = [a for a in ablations if a not in grid]
+        if bad: raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {bad!r}" + ("; no_share applies to sleeptrain+share only" if "no_share" in bad else ""))
+    stream = make_stream(days, facts_per_day, seed, updates, poison, distractors)
+    cfg = config or SleepConfig(seed=seed)
+    gates = gates or SleepGates()
+    t0 = time.time()
+    out = Path(out or tempfile.mkdtemp(prefix="continual-"))
+    out.mkdir(parents=True, exist_ok=True)
+    if isinstance(model, tuple): base, tok = model
+    else: base, tok = None, None
+    name = model if isinstance(model, str) else DEFAULT_LM if model is None else getattr(base, "sleeptrain_source", None) or type(base).__name__
+    setup = {"days": days, "facts_per_day": facts_per_day, "seed": seed, "updates": updates, "poison": poison, "distractors": distractors,
+             "probes": probes, "max_new_tokens": max_new_tokens, "model": name, "config": cfg.to_dict(), "route_threshold": route_threshold,
+             "gates": {k: (None if v == float("inf") else v) for k, v in gates.__dict__.items()}}
+    if (out / "stream.json").exists():                      # rows of one leaderboard must come from the same stream and setup
+        old = json.loads((out / "stream.json").read_text())
+        diff = sorted(k for k in set(old) | set(setup) if old.get(k) != setup.get(k))
+        if diff: raise ValueError(f"--out {str(out)!r} holds results of another stream or setup ({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a fresh --out")
+    if base is None: base, tok = tiny_lm(seed=seed) if model == "tiny" else load_lm(model)
+    atomic_write_json(out / "stream.json", setup)
+    device = next(base.parameters()).device
+    embedder = embedder or load_embedder(device=str(device))
+    # -- the questions, and the base model's answers (they never change) --
+    gq = GENERAL_QUESTIONS
+    facts = [s for s in stream.statements() if s.fact is not None]
+    allq = list(dict.fromkeys([q for s in facts for q in s.probes[:probes]] + [q for q, _ in gq]))
+    base_ans = dict(zip(allq, generate(base, tok, allq, max_new_tokens=max_new_tokens, desc="base")))
+    loc_set = [(q, g) for q, g in gq if contains(base_ans[q], g)]
+    base_ppl = perplexity(base, tok, GENERAL_TEXT)
+    b = [score([base_ans[q] for q, _ in p], [g for _, g in p]) for p in (stream.probes(j, j - 1, probes) for j in range(days))]
+    n = {t: len(stream.statements(t)) for t in ("fact", "update", "poison", "distractor")}
+    echo(f"stream: {days} days x {facts_per_day} facts, {n['update']} updates, {n['poison']} poisoned claims, {n['distractor']} distractors; "
+         f"chance {chance_level(make_facts(days * facts_per_day, seed)):.3f}; base recall {sum(b) / days:.3f}, locality set {len(loc_set)}/{len(gq)}, perplexity {base_ppl:.2f}")
+
+    def evaluate(i, answer, ppl=None) -> dict:
+        "Ask every question due after day `i` (facts of days 1..i+2, updates and poison so far, locality) once; score them."
+        Rq = [stream.probes(j, i, probes) for j in range(min(i + 2, days))]
+        up = [(q, s.fact.object, s.old) for s in stream.statements("update", i) for q in s.probes[:probes]]    # (question, new, old)
+        po = [(q, s.old, s.fact.object) for s in stream.statements("poison", i) for q in s.probes[:probes]]    # (question, established, poison)
+        qs = list(dict.fromkeys([q for p in Rq for q, _ in p] + [q for q, _, _ in up + po] + [q for q, _ in loc_set]))
+        a = dict(zip(qs, answer(qs)))
+        hit = lambda q, yes, no: float(contains(a[q], yes) and not contains(a[q], no))
+        mean = lambda xs: sum(xs) / len(xs) if xs else None
+        return {"R": [score([a[q] for q, _ in p], [g for _, g in p]) for p in Rq] + [None] * (days - len(Rq)),
+                "update": mean([hit(*x) for x in up]), "poison": mean([hit(*x) for x in po]),
+                "locality": score([a[q] for q, _ in loc_set], [g for _, g in loc_set]) if loc_set else None,
+                "ppl_drift": ppl() / base_ppl - 1 if ppl else 0.0, "questions": qs}
+
+    tracks = {}
+    def track(label, system, ablation=None):
+        tracks[label] = {"system": system, "ablation": ablation, "R": [], "update_accuracy_by_day": [], "poison_resistance_by_day": [],
+                         "locality_by_day": [], "ppl_drift_by_day": [], "per_sleep": [], "context_tokens_per_answer": 0.0, "stored_params": 0}
+    def record(label, ev):
+        t = tracks[label]
+        t["R"].append(ev["R"])
+        for k, key in (("update", "update_accuracy_by_day"), ("poison", "poison_resistance_by_day"), ("locality", "locality_by_day"), ("ppl_drift", "ppl_drift_by_day")):
+            t[key].append(ev[k])
+        d = len(t["R"])
+        echo(f"{label} day {d}: recall by day {[round(x, 2) for x in ev['R'][:d]]}" + "".join(f", {k} {ev[k]:.3f}" for k in ("update", "poison", "locality") if ev[k] is not None))
+        return ev
+
+    if "base" in systems:
+        track("base", "base")
+        for i in range(days): record("base", evaluate(i, lambda qs: [base_ans[q] for q in qs]))
+
+    if "naive" in systems:
+        ncfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
+        pm = add_lora(base, ncfg)
+        track("naive", "naive")
+        for i in range(days):
+            texts = [s.text for s in stream.days[i]]
+            stats, secs, mem = _measure(lambda: train_lora(pm, tok, teacher_pairs(TemplateTeacher(), texts), ncfg, desc=f"naive day {i + 1}"), device)
+            tracks["naive"]["per_sleep"].append({"sleep": i + 1, "seconds": secs, "train_seconds": stats["seconds"], "flops": stats["flops"], "peak_memory_mb": mem})
+            record("naive", evaluate(i, lambda qs: generate(pm, tok, qs, max_new_tokens=max_new_tokens), lambda: perplexity(pm, tok, GENERAL_TEXT)))
+        tracks["naive"]["stored_params"] = _lora_params(pm)
+        base = pm.unload()
+
+    n_tok = lambda p: len(tok(p, add_special_tokens=False)["input_ids"])
+    shared = {"baseline": None, "policy": None}
+    def agent_run(views: dict, consolidation: str, ablation: Optional[str] = None, sleep: bool = True):
+        "One agent on the stream, answering as each of `views` ({label: 'closed' | 'closed+rag' | 'rag'}) after every day."
+        nonlocal base
+        work = out / "memory" / _slug(next(iter(views)))
+        if work.exists(): shutil.rmtree(work)                    # a fresh memory for every run
+        acfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0) if ablation == "no_replay" else cfg
+        agent = SleepTrainAgent((base, tok), work, embedder=embedder, sleep_config=acfg, gates=gates, route_threshold=route_threshold,
+                                consolidation=consolidation, seed=seed)
+        if shared["baseline"] is not None: atomic_write_json(agent.checkpoint_dir / "baseline.json", shared["baseline"])   # same base model: same reference answers
+        if ablation == "no_importance": agent.gate.importance = None
+        if ablation == "no_contradiction": agent.gate.judge = None
+        if ablation != "no_hedge": agent.gate.policy = Hedge(actions=EXPERTS, seed=seed)
+        weights, gate_counts, ppl_memo = [], [], {}
+        def ppl():                                              # one general-text perplexity per day, shared by this agent's views
+            if len(gate_counts) not in ppl_memo: ppl_memo[len(gate_counts)] = agent.perplexity(GENERAL_TEXT)
+            return ppl_memo[len(gate_counts)]
+        how = {"closed": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens), ppl=ppl),
+               "closed+rag": dict(answer=lambda qs: agent.answers(qs, use_memory=True, max_new_tokens=max_new_tokens), ppl=ppl),
+               "rag": dict(answer=lambda qs: agent.answers(qs, use_memory=True, adapter=False, max_new_tokens=max_new_tokens), ppl=None)}
+        for i in range(days):
+            groups = []                                         # observe runs of statements with the same source and kind
+            for s in stream.days[i]:
+                key = (s.source, "episode" if s.tag == "distractor" else "fact")
+                if groups and groups[-1][0] == key: groups[-1][1].append(s.text)
+                else: groups.append((key, [s.text]))
+            decisions = [x for (src, kind), texts in groups for x in agent.observe(texts, kind=kind, source=src)]
+            gate_counts.append({a: sum(x.action == a for x in decisions) for a in ("STORE", "CORRECT", "REJECT")})
+            rec = None
+            if sleep:
+                rep, secs, mem = _measure(agent.sleep, device)
+                rec = {"sleep": i + 1, "seconds": secs, "train_seconds": rep.get("train_seconds"), "flops": rep.get("flops"),
+                       "peak_memory_mb": mem, "accepted": rep.get("accepted"), "reasons": rep.get("reasons")}
+                echo(f"{'/'.join(views)} sleep {i + 1}: {secs:.1f}s, " + ("accepted" if rep.get("accepted") else f"skipped ({rep['skipped']})" if rep.get("skipped") else f"ROLLED BACK ({'; '.join(rep.get('reasons') or [])})")
+                     + f"; gate {gate_counts[-1]}")
+            if agent.gate.policy is not None: weights.append(agent.gate.policy.weights())
+            for label, view in views.items():
+                if rec and view != "rag": tracks[label]["per_sleep"].append(rec)
+                ev = record(label, evaluate(i, **how[view]))
+        for label, view in views.items():
+            t = tracks[label]
+            t["gate_decisions"], t["hedge_weights"] = gate_counts, weights
+            if view != "closed":                                # prompt tokens that retrieval adds, on the last day's questions
+                qs = ev["questions"]
+                t["context_tokens_per_answer"] = sum(n_tok(chat_prompts(tok, [q], agent.rag_system(q))[0]) - n_tok(p)
+                                                     for q, p in zip(qs, chat_prompts(tok, qs))) / len(qs)
+            if view != "rag":
+                if consolidation == "share": t["stored_params"] = (lambda st: st["coefficient_params"] + st["basis_params"])(agent.share.stats()) if agent.share is not None else 0
+                else: t["stored_params"] = _lora_params(agent.model) if agent.last_accepted is not None else 0
+        if sleep and shared["baseline"] is None: shared["baseline"] = agent.baseline()
+        if ablation is None and shared["policy"] is None and agent.gate.policy is not None: shared["policy"] = agent.gate.policy
+        base = agent.model.unload() if isinstance(agent.model, PeftModel) else agent.model   # the bare base model again
+
+    views = {s: v for s, v in (("sleeptrain", "closed"), ("sleeptrain+rag", "closed+rag"), ("rag", "rag")) if s in systems}
+    if views:
+        for s in views: track(s, s)
+        agent_run(views, "lora", sleep=any(v != "rag" for v in views.values()))
+    if "sleeptrain+share" in systems:
+        track("sleeptrain+share", "sleeptrain+share")
+        agent_run({"sleeptrain+share": "closed"}, "share")
+    for a in ablations:
+        label = f"{ablation_system}/{a}"
+        track(label, ablation_system, a)
+        agent_run({label: "closed"}, "share" if ablation_system == "sleeptrain+share" and a != "no_share" else "lora", ablation=a)
+
+    # -- leaderboard rows, matrices, plots and the report --
+    order = {s: i for i, s in enumerate(systems)}
+    tracks = dict(sorted(tracks.items(), key=lambda kv: (kv[1]["ablation"] is not None, order.get(kv[0], 0))))
+    rows = []
+    for label, t in tracks.items():
+        extras = {"ablation": t["ablation"], "update_accuracy": t["update_accuracy_by_day"][-1], "poison_resistance": t["poison_resistance_by_day"][-1],
+                  "locality": t["locality_by_day"][-1], "ppl_drift": t["ppl_drift_by_day"][-1],
+                  "context_tokens_per_answer": t["context_tokens_per_answer"], "stored_params": t["stored_params"]}
+        rows.append(leaderboard_row(t["system"], {seed: t["R"]}, t["per_sleep"], extras, base_recall={seed: b}))
+        t.update({k: v for k, v in rows[-1].items() if v is not None and k not in t})
+    lb = write_leaderboard(rows, out / "leaderboard.json")
+    mats = _merge_json(out / "matrices.json", {label: {"system": t["system"], "ablation": t["ablation"], "seed": seed, "R": t["R"]} for label, t in tracks.items()})
+    sleeps = _merge_json(out / "sleeps.json", {label: t["per_sleep"] for label, t in tracks.items()})
+    if shared["policy"] is not None: shared["policy"].save(out / "hedge_policy.json")
+    policy = Hedge.load(out / "hedge_policy.json") if (out / "hedge_policy.json").exists() else None
+    by_label = {label: {m["seed"]: m["R"]} for label, m in mats.items()}
+    figs = {"recall_per_day.png": plot_recall_per_day(by_label)}      # the report also holds every heatmap and matrix
+    if any(sleeps.values()): figs["compute.png"] = plot_compute(sleeps)
+    if policy is not None: figs["hedge.png"] = hedge_plot(policy)
+    for fname, fig in figs.items(): atomic_write_bytes(out / fname, figure_png(fig))
+    cuda = device.type == "cuda"
+    mem_note = ("peak_memory_mb: torch.cuda.max_memory_allocated during each sleep" if cuda else
+                "peak_memory_mb: growth of the process's peak resident memory (ru_maxrss) during each sleep, on CPU; 0 when an earlier step had already reached that peak")
+    notes = (f"One stream, model {name}, seed {seed}: {days} days of {facts_per_day} new fictional facts; from day 2, {n['update']} updates in all "
+             f"(a fact's value changes; the gold answer becomes the new value), {n['poison']} poisoned claims from a '{POISON_SOURCE}' source "
+             f"(the established value stays the gold answer), {n['distractor']} small-talk distractors. {len(loc_set)} of {len(gq)} general questions "
+             f"answered correctly by the base model make the locality set.\n\n{mem_note}.")
+    report = write_report(out, read_leaderboard(lb), matrices=by_label, per_sleep=sleeps, policy=policy, title="SleepTrain continual benchmark", notes=notes)
+    res = {**setup, "stream": n, "chance_level": chance_level(make_facts(days * facts_per_day, seed)), "base_recall": b, "base_ppl": base_ppl,
+           "n_locality": len(loc_set), "ablation_system": ablation_system if ablations else None, "peak_memory": "cuda_max_allocated" if cuda else "rss_growth",
+           "systems": tracks, "leaderboard": rows, "out": str(out), "files": sorted(["leaderboard.json", "matrices.json", "sleeps.json", "stream.json", "results.json", report.name, *figs]),
+           "total_seconds": time.time() - t0}
+    atomic_write_json(out / "results.json", res)
+    return res
+
+_TABLE = [("ACC", "acc", ".3f"), ("BWT", "bwt", "+.3f"), ("FWT", "fwt", "+.3f"), ("forgetting", "forget", ".3f"), ("last_day_recall", "last", ".3f"),
+          ("update_accuracy", "update", ".3f"), ("poison_resistance", "poison", ".3f"), ("locality", "local", ".3f"), ("ppl_drift", "ppl", "+.1%"),
+          ("context_tokens_per_answer", "ctx_tok", ".1f"), ("sleep_seconds", "sleep_s", ".1f"), ("flops_per_sleep", "flops", ".3g"),
+          ("peak_memory_mb", "peak_mb", ".0f"), ("stored_params", "params", ",")]
+
+def format_continual(rows: Sequence[dict]) -> str:
+    "A plain-text table of leaderboard rows, one line per system (and ablation); '-' where not measured."
+    w = max([len(r["system"] + ("/" + r["ablation"] if r.get("ablation") else "")) for r in rows] + [6]) + 2
+    lines = [f"{'system':<{w}}" + "".join(f"{h:>10}" for _, h, _ in _TABLE)]
+    for r in rows:
+        label = r["system"] + ("/" + r["ablation"] if r.get("ablation") else "")
+        lines.append(f"{label:<{w}}" + "".join(f"{format(r[k], f):>10}" if r.get(k) is not None else f"{'-':>10}" for k, _, f in _TABLE))
+    return "\n".join(lines)
+
+def run_ablations(days: int = 5, facts_per_day: int = 12, seed: int = 0, system: str = "sleeptrain", ablations: Optional[Sequence[str]] = None,
+                  out=None, **kwargs) -> dict:
+    "Each single switch-off of `system` (default: every one in `ablation_grid(system)`) on the continual stream, added to the leaderboard in `out` (the full system too when `out` has no row for it yet)."
+    from sleeptrain.report import read_leaderboard
+    grid = ablation_grid(system)
+    ablations = list(ablations) if ablations else grid
+    lb = Path(out) / "leaderboard.json" if out is not None else None
+    have = lb is not None and lb.exists() and any(r["system"] == system and r["ablation"] is None for r in read_leaderboard(lb))
+    return run_continual(days, facts_per_day, seed, systems=[] if have else [system], out=out, ablations=ablations, ablation_system=system, **kwargs)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 # %% auto #0
-__all__ = ['demo_parser', 'run_demo', 'summarize_seeds', 'run_demo_seeds', 'format_table', 'plot_demo', 'bench_parser',
-           'run_bench', 'main']
+__all__ = ['CONTINUAL_SYSTEMS', 'CONTINUAL_ABLATIONS', 'demo_parser', 'run_demo', 'summarize_seeds', 'run_demo_seeds',
+           'format_table', 'plot_demo', 'bench_parser', 'run_bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #a081e1b7
 def _writable_dir(path: Path, flag: str = "--out") -> Path:
@@ -215,6 +215,36 @@ def plot_demo(res: dict, path) -> Path:
     path = Path(path); fig.savefig(path, dpi=120); plt.close(fig)
     return path
 
+# %% ../nbs/13_cli.ipynb #3f458f76
+CONTINUAL_SYSTEMS = ("base", "rag", "naive", "sleeptrain", "sleeptrain+share", "sleeptrain+rag")   # = benchmarks.SYSTEMS, listed here so the parser needs no torch
+CONTINUAL_ABLATIONS = ("no_importance", "no_contradiction", "no_hedge", "no_replay", "no_share")    # = benchmarks.ABLATIONS
+
+def _count_arg(s):
+    "A non-negative integer argument."
+    try: v = int(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
+    if v < 0: raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
+    return v
+
+def _stream_args(p):
+    "The stream, model, sleep and output arguments shared by `bench continual` and `bench ablations`."
+    p.add_argument("--days", type=_positive(), default=5)
+    p.add_argument("--facts-per-day", type=_positive(), default=12)
+    p.add_argument("--updates", type=_count_arg, default=1, help="corrections of earlier lives_in/works_as facts per day, from day 2 (default 1)")
+    p.add_argument("--poison", type=_count_arg, default=1, help="false claims about earlier facts from a 'rumour' source per day, from day 2 (default 1)")
+    p.add_argument("--distractors", type=_count_arg, default=1, help="small-talk statements per day (default 1)")
+    p.add_argument("--probes", type=_positive(), default=2, help="held-out questions per fact (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", default=None, help="hub id, folder or .gguf, or 'tiny' for a random 2-layer model (smoke runs) (default: SmolLM2-135M-Instruct)")
+    p.add_argument("--epochs", type=_positive(), default=5)
+    p.add_argument("--lr", type=_positive(float), default=1e-3)
+    p.add_argument("--rank", type=_positive(), default=16)
+    p.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the adapter always on (default 0.5)")
+    p.add_argument("--no-gates", action="store_true", help="accept every sleep (SleepGates.off(); e.g. for the tiny model)")
+    p.add_argument("--max-new-tokens", type=_positive(), default=24, help="tokens generated per answer (default 24)")
+    p.add_argument("--out", default=None, help="output folder; a second run into it must use the same stream and setup (default runs/<benchmark>-<time>)")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+
 # %% ../nbs/13_cli.ipynb #a3759d80
 def bench_parser(sub):
     "Arguments of `sleeptrain bench`."
@@ -260,6 +290,18 @@ def bench_parser(sub):
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", default=None, help="folder for memories and adapters (default: a temporary folder)")
     r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+    for name, help_ in (("continual", "one stream of days (new facts, updates, poison, distractors) lived through by base, rag, naive, sleeptrain, "
+                                      "sleeptrain+share and sleeptrain+rag: leaderboard.json, matrices.json, plots and report.html in --out"),
+                        ("ablations", "single switch-offs of SleepTrain (importance, contradiction, Hedge, replay, Share) on the continual stream, "
+                                      "added to leaderboard.json in --out")):
+        a = bsub.add_parser(name, help=help_)
+        if name == "continual":
+            a.add_argument("--systems", nargs="+", default=list(CONTINUAL_SYSTEMS), choices=CONTINUAL_SYSTEMS, help="default: all six")
+        else:
+            a.add_argument("--system", default="sleeptrain", choices=("sleeptrain", "sleeptrain+share"), help="the system to ablate (default sleeptrain)")
+            a.add_argument("--ablations", nargs="+", default=None, choices=CONTINUAL_ABLATIONS,
+                           help="default: every switch-off that applies (no_share only to sleeptrain+share)")
+        _stream_args(a)
     return p
 
 def run_bench(args) -> dict:
@@ -288,6 +330,18 @@ def run_bench(args) -> dict:
         res = run_retention(args.days, args.facts_per_day, args.seed, args.systems, model=args.model, out=args.out, config=cfg,
                             route_threshold=args.route_threshold)
         print(format_retention(res))
+    elif args.bench in ("continual", "ablations"):
+        from sleeptrain.benchmarks import run_continual, run_ablations, format_continual
+        from sleeptrain.sleep import SleepConfig, SleepGates
+        from sleeptrain.report import read_leaderboard
+        out = _writable_dir(Path(args.out or f"runs/{args.bench}-{time.strftime('%Y%m%d-%H%M%S')}"))
+        cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, seed=args.seed)
+        kw = dict(model=args.model, out=out, config=cfg, gates=SleepGates.off() if args.no_gates else None, updates=args.updates, poison=args.poison,
+                  distractors=args.distractors, probes=args.probes, max_new_tokens=args.max_new_tokens, route_threshold=args.route_threshold)
+        if args.bench == "continual": res = run_continual(args.days, args.facts_per_day, args.seed, args.systems, **kw)
+        else: res = run_ablations(args.days, args.facts_per_day, args.seed, args.system, args.ablations, **kw)
+        print(format_continual(read_leaderboard(out / "leaderboard.json")))
+        print(f"wrote {', '.join(res['files'])} to {out}")
     if args.json: atomic_write_json(args.json, res)
     print(json.dumps(res, default=str))
     return res
