@@ -34,8 +34,12 @@ EXPERTS = ("store_all", "novelty", "careful")   # gating rules a Hedge policy ca
 class WakeGate:
     "Importance + contradiction + policy -> STORE / REJECT / CORRECT for each candidate memory, logged."
     def __init__(self, memory, importance=None, judge: Optional[ContradictionJudge] = None, policy=None,
-                 min_importance: float = 0.0, novelty_threshold: float = 0.3, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None):
+                 min_importance: float = 0.0, novelty_threshold: float = 0.3, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None,
+                 trust: Optional[dict] = None, default_trust: float = 0.5):
         self.memory, self.importance, self.judge, self.policy = memory, importance, judge, policy
+        self.trust, self.default_trust = {"user": 1.0} | dict(trust or {}), default_trust
+        for k, v in list(self.trust.items()) + [("default_trust", default_trust)]:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"trust of {k!r} must be in [0, 1], got {v!r}")
         if policy is not None and set(policy.actions) != set(ACTIONS) and not set(policy.actions) <= set(EXPERTS):
             raise ValueError(f"policy actions must be the raw actions {ACTIONS} or experts among {EXPERTS}, got {policy.actions}")
         self.min_importance, self.novelty_threshold, self.conflict_threshold, self.top_k = min_importance, novelty_threshold, conflict_threshold, top_k
@@ -58,6 +62,10 @@ class WakeGate:
         if name == "careful" and f["contradiction"] >= self.conflict_threshold: return "CORRECT", f"expert careful: contradicts a memory (p={f['contradiction']:.2f})"
         if f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
         return "STORE", f"expert {name}: novel"
+
+    def source_trust(self, source: str) -> float:
+        "How far memories from `source` are trusted, in [0, 1]."
+        return float(self.trust.get(source, self.default_trust))
 
     def _append(self, path, entry):
         if path is None: return
@@ -85,9 +93,13 @@ def process(self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind
         r.importance = float(imp)
         hits = self.memory.query_vector(emb, top_k=self.top_k)
         conflicts = find_conflicts(r, self.memory, self.judge, similar=hits, threshold=0.0) if self.judge is not None else []
-        feats = {"importance": float(imp), "contradiction": conflicts[0][1] if conflicts else 0.0, "similarity": hits[0][1] if hits else 0.0}
+        feats = {"importance": float(imp), "contradiction": conflicts[0][1] if conflicts else 0.0, "similarity": hits[0][1] if hits else 0.0,
+                 "trust": self.source_trust(r.source)}
         choice = self.policy.act(feats) if self.policy is not None else None
         action, reason = self.expert(choice, feats) if choice is not None else self.rule(feats)
+        if conflicts and conflicts[0][1] >= self.conflict_threshold and feats["trust"] < self.source_trust(conflicts[0][0].source) and action != "REJECT":
+            old = conflicts[0][0]
+            action, reason = "REJECT", f"contradicts a memory from a more trusted source ({old.source!r} {self.source_trust(old.source)} > {r.source!r} {feats['trust']})"
         d = Decision(r.text, action, feats, reason, choice=choice)
         if action == "CORRECT" and conflicts and conflicts[0][1] >= self.conflict_threshold:
             old = conflicts[0][0]
