@@ -9,6 +9,7 @@ LoRA. Prints a table and ends with one line of JSON (`--json FILE` writes it too
     python bench/share.py --model tiny --days 2 --facts 2 --epochs 1   # smoke run on a tiny random model
 """
 import argparse, json, sys, time
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -22,6 +23,7 @@ def parse(argv):
     ap.add_argument("--variance", type=float, nargs="+", default=[0.6, 0.9, 0.99], help="explained-variance targets of the Share basis")
     ap.add_argument("--p", type=int, default=4, help="pseudo-rank of the coefficient-only new day")
     ap.add_argument("--phi", type=int, default=1, help="temporary directions of the coefficient-only new day")
+    ap.add_argument("--weight", default="mean", help="weight of each adapter in the merges: 'mean' (1/days, task-arithmetic averaging), 'sum' (1.0) or a number")
     ap.add_argument("--model", default=None, help="base model (default: the offline SmolLM2-135M-Instruct; 'tiny' = a 2-layer random Llama for smoke runs)")
     ap.add_argument("--json", default=None, help="also write the JSON result here")
     a = ap.parse_args(argv)
@@ -29,6 +31,8 @@ def parse(argv):
         if getattr(a, k) < 1: ap.error(f"--{k} must be >= 1, got {getattr(a, k)}")
     if a.days < 2: ap.error(f"--days must be >= 2 (a subspace of one adapter shares nothing), got {a.days}")
     if any(not 0 < v <= 1 for v in a.variance): ap.error(f"--variance values must be in (0, 1], got {a.variance}")
+    try: a.w = 1.0 / a.days if a.weight == "mean" else 1.0 if a.weight == "sum" else float(a.weight)
+    except ValueError: ap.error(f"--weight must be 'mean', 'sum' or a number, got {a.weight!r}")
     return a
 
 
@@ -42,7 +46,7 @@ def main(argv=None) -> int:
     from sleeptrain.teacher import TemplateTeacher
     from sleeptrain.benchmarks import make_facts, chance_level
     from sleeptrain.metrics import score, contains
-    from sleeptrain.share import ShareSubspace, read_adapter, trainable_parameters
+    from sleeptrain.share import ShareSubspace, ShareConfig, trainable_parameters
 
     t0 = time.time(); seed_everything(a.seed)
     base, tok = tiny_lm(seed=a.seed) if a.model == "tiny" else load_lm(a.model)
@@ -55,13 +59,13 @@ def main(argv=None) -> int:
     loc_set = [(q, g) for (q, g), ans in zip(GENERAL_QUESTIONS, base_general) if contains(ans, g)]
     base_ppl = perplexity(base, tok, GENERAL_TEXT)
     res = {"days": a.days, "facts_per_day": a.facts, "seed": a.seed, "model": a.model or "default", "epochs": a.epochs, "rank": a.rank,
-           "chance_level": chance_level(items), "base_recall": [ask(base, p) for p in probes[:a.days]], "n_locality": len(loc_set), "base_ppl": base_ppl}
+           "weight": a.w, "chance_level": chance_level(items), "base_recall": [ask(base, p) for p in probes[:a.days]], "n_locality": len(loc_set), "base_ppl": base_ppl}
 
-    def train_day(d, model=None):
-        "A fresh adapter (or the given model) trained on day d's facts alone; (trained model, seconds)."
+    def train_day(d, model=None, lr=None):
+        "A fresh adapter (or the given model) trained on day d's facts alone (at learning rate `lr`, default the LoRA's); (trained model, seconds)."
         pm = model if model is not None else add_lora(base, cfg)
         ts = time.time()
-        train_lora(pm, tok, teacher_pairs(TemplateTeacher(), [it.statement for it in day_items[d]]), cfg, desc=f"day {d + 1}")
+        train_lora(pm, tok, teacher_pairs(TemplateTeacher(), [it.statement for it in day_items[d]]), cfg if lr is None else replace(cfg, lr=lr), desc=f"day {d + 1}")
         return pm, time.time() - ts
 
     adapters, seconds, separate = [], [], []
@@ -88,7 +92,7 @@ def main(argv=None) -> int:
     for ev in a.variance:
         sub = ShareSubspace.from_adapters(adapters, explained_variance=ev)
         st = sub.stats()
-        model = sub.merged_model(base)
+        model = sub.merged_model(base, weights=[a.w] * a.days)
         res["share"][str(ev)] = judge(f"share ev={ev}", model, {
             "stored_params": st["coefficient_params"], "basis_params": st["basis_params"], "stored_with_basis": st["coefficient_params"] + st["basis_params"],
             "ratio_without_basis": st["ratio_without_basis"], "ratio_with_basis": st["ratio_with_basis"], "max_error": max(sub.errors),
@@ -103,7 +107,7 @@ def main(argv=None) -> int:
         pm.add_adapter(f"day{i}", cfg.lora_config()); set_peft_model_state_dict(pm, sd, adapter_name=f"day{i}")
     names = [f"day{i}" for i in range(a.days)]
     for kind, kw in (("cat", {}), ("linear", {}), ("ties", {"density": 0.5}), ("svd", {"svd_rank": a.rank})):
-        try: pm.add_weighted_adapter(names, [1.0] * a.days, f"m_{kind}", combination_type=kind, **kw)
+        try: pm.add_weighted_adapter(names, [a.w] * a.days, f"m_{kind}", combination_type=kind, **kw)
         except Exception as e:
             res["peft"][kind] = {"error": f"{type(e).__name__}: {e}"}; print(f"peft {kind}: {e}"); continue
         pm.set_adapter(f"m_{kind}")
@@ -112,26 +116,44 @@ def main(argv=None) -> int:
     base = pm.unload()
     best_peft = max((v["recall"] for v in res["peft"].values() if "recall" in v), default=None)
 
+    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), then absorbed (ShareConfig defaults)
+    sc = ShareConfig()
+    top, modes, ts = sc.fit([adapters[0]]), ["lora"], time.time()
+    for d in range(1, a.days):
+        coef = len(top) >= sc.free_days
+        pm = top.coefficient_model(base, p=sc.p if coef else a.rank, phi=min(sc.phi, top.max_phi()), seed=a.seed + d, on_top=True, coefficients=coef)
+        pm, _ = train_day(d, pm, lr=sc.lr if coef else None)
+        top = top.absorb(top.finish_adapter(pm)); modes.append("coefficients" if coef else "free")
+        base = pm.unload()
+    st = top.stats()
+    model = top.merged_model(base)
+    res["share_on_top"] = judge("share on top", model, {"modes": modes, "explained_variance": sc.explained_variance, "train_seconds": time.time() - ts,
+                                                         "stored_params": st["coefficient_params"], "basis_params": st["basis_params"],
+                                                         "ratio_without_basis": st["ratio_without_basis"], "ratio_with_basis": st["ratio_with_basis"],
+                                                         "max_error": max(top.errors), "merged_rank": model.peft_config["default"].r})
+    base = model.unload()
+
     # a new day: Share coefficients only (basis of the default variance frozen) vs a full LoRA, same data and schedule
     sub = ShareSubspace.from_adapters(adapters, explained_variance=a.variance[len(a.variance) // 2])
     coef = sub.coefficient_model(base, p=a.p, phi=min(a.phi, sub.max_phi()), seed=a.seed)
-    coef, s_coef = train_day(a.days, coef)
+    coef, s_coef = train_day(a.days, coef, lr=ShareConfig().lr)
     row_coef = {"seconds": s_coef, "trainable_params": trainable_parameters(coef), "recall": ask(coef, probes[a.days])}
     base = coef.unload()
     full, s_full = train_day(a.days)
     row_full = {"seconds": s_full, "trainable_params": trainable_parameters(full), "recall": ask(full, probes[a.days])}
     base = full.unload()
-    res["new_day"] = {"coefficients": row_coef | {"p": a.p, "phi": min(a.phi, sub.max_phi()), "explained_variance": sub.explained_variance},
+    res["new_day"] = {"coefficients": row_coef | {"lr": ShareConfig().lr, "p": a.p, "phi": min(a.phi, sub.max_phi()), "explained_variance": sub.explained_variance},
                       "full_lora": row_full, "trainable_ratio": row_full["trainable_params"] / row_coef["trainable_params"],
                       "recall_ratio": row_coef["recall"] / row_full["recall"] if row_full["recall"] else None}
     print(f"new day: coefficients p={a.p} recall {row_coef['recall']:.3f} ({row_coef['trainable_params']} trainable, {s_coef:.0f}s) vs "
           f"full LoRA {row_full['recall']:.3f} ({row_full['trainable_params']} trainable, {s_full:.0f}s)")
 
-    res["targets"] = {ev: {"keeps_95pct_recall": (r["recall_vs_separate"] or 0) >= 0.95, "stores_20x_fewer": r["ratio_without_basis"] >= 20,
-                           "beats_best_peft_merge": best_peft is not None and r["recall"] > best_peft} for ev, r in res["share"].items()}
+    rows = {**{f"share ev={ev}": r for ev, r in res["share"].items()}, "share on top": res["share_on_top"]}
+    res["targets"] = {name: {"keeps_95pct_recall": (r["recall_vs_separate"] or 0) >= 0.95, "stores_20x_fewer": r["ratio_without_basis"] >= 20,
+                           "beats_best_peft_merge": best_peft is not None and r["recall"] > best_peft} for name, r in rows.items()}
     res["total_seconds"] = time.time() - t0
     print("targets (recall >= 95% of separate, >= 20x fewer stored params without the basis, beats the best PEFT merge):")
-    for ev, t in res["targets"].items(): print(f"  ev={ev}: {t}")
+    for name, t in res["targets"].items(): print(f"  {name}: {t}")
     line = json.dumps(res)
     if a.json: Path(a.json).write_text(line + "\n")
     print(line)

@@ -5,6 +5,7 @@
 # %% ../nbs/09_agent.ipynb #09afcfde
 from __future__ import annotations
 import hashlib, json, math, random, shutil, time
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
@@ -222,7 +223,8 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
         snapshot = adapter_state(self.model)
     if config.kl_weight > 0 and self._kl is None:
         self._kl = kl_targets(self.model, self.tokenizer, REHEARSAL_TEXT, config.kl_topk, config.max_length)
-    stats = train_lora(self.model, self.tokenizer, pairs, config, logger_fn=logger_fn, kl=self._kl if config.kl_weight > 0 else None, desc=f"sleep {n}")
+    coefficients = self.consolidation == "share" and getattr(self.model, "share_coefficients", {}).get("coefficients", False)
+    stats = train_lora(self.model, self.tokenizer, pairs, replace(config, lr=self.share_config.lr) if coefficients else config, logger_fn=logger_fn, kl=self._kl if config.kl_weight > 0 else None, desc=f"sleep {n}")
     t_eval = time.time()
     if self.consolidation == "share": new_share, share_report = self._fold_day()
     m = self.evaluate(new_probes, old_probes, before_old)

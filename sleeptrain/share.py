@@ -376,10 +376,10 @@ def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> t
     if path is not None: _write_lora(f, cfg, path, {"share_new_task": getattr(model, "share_coefficients", {})})
     return sd, cfg
 @patch
-def merged_model(self: ShareSubspace, base_model) -> PeftModel:
-    "`base_model` (plain) wrapped, in memory, in the merged LoRA of every adapter (`merged_factors`), ready to answer."
+def merged_model(self: ShareSubspace, base_model, weights: Optional[Sequence[float]] = None) -> PeftModel:
+    "`base_model` (plain) wrapped, in memory, in the (weighted) merged LoRA of every adapter (`merged_factors`), ready to answer."
     if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
-    f = self.merged_factors()
+    f = self.merged_factors(weights)
     model = get_peft_model(base_model, _lora_config(self.merged_config(next(iter(f.values()))[0].shape[0]), inference_mode=False))
     sd = {k: v for m, (A, B) in f.items() for k, v in ((f"{m}.lora_A.weight", A), (f"{m}.lora_B.weight", B))}
     missing = set_peft_model_state_dict(model, sd).unexpected_keys
@@ -395,12 +395,14 @@ class ShareConfig:
     free_days: int = 2                   # the first days learn a free LoRA part of SleepConfig.rank; later days train coefficients only
     p: int = 4                           # pseudo-rank of a coefficient-only day
     phi: int = 1                         # temporary directions per factor (capped at the subspace's k/4, at least 1)
+    lr: float = 1e-2                     # learning rate of a coefficient-only day (a LoRA's 1e-3 leaves coefficients unlearnt; bench/share.py)
 
     def __post_init__(self):
         if self.k is not None: _check_count("ShareConfig.k", self.k, 1)
         if isinstance(self.explained_variance, bool) or not isinstance(self.explained_variance, (int, float)) or not 0 < self.explained_variance <= 1:
             raise ValueError(f"ShareConfig.explained_variance must be in (0, 1], got {self.explained_variance!r}")
         _check_count("ShareConfig.free_days", self.free_days, 1); _check_count("ShareConfig.p", self.p, 1); _check_count("ShareConfig.phi", self.phi, 0)
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not self.lr > 0: raise ValueError(f"ShareConfig.lr must be a positive number, got {self.lr!r}")
 
     def fit(self, adapters) -> ShareSubspace:
         "A subspace over `adapters` with these settings."
