@@ -37,7 +37,7 @@ class SleepTrainAgent:
                  namespace: str = "default", sleep_config: Optional[SleepConfig] = None, gates: Optional[SleepGates] = None,
                  gate: Optional[WakeGate] = None, teacher: Optional[Teacher] = None, checkpoint_dir=None,
                  route_threshold: Optional[float] = 0.5, consolidation: str = "lora", share: Optional[ShareConfig] = None,
-                 device=None, dtype=None, seed: int = 0):
+                 device=None, dtype=None, quantization: Optional[str] = None, seed: int = 0):
         if consolidation not in ("lora", "share"): raise ValueError(f"consolidation must be 'lora' (one adapter trained sleep after sleep) or 'share' (every sleep folded into one Share subspace), got {consolidation!r}")
         if share is not None and not isinstance(share, ShareConfig): raise TypeError(f"share must be a ShareConfig, got {type(share).__name__}")
         if route_threshold is not None and (isinstance(route_threshold, bool) or not isinstance(route_threshold, (int, float)) or not -1 <= route_threshold <= 1):
@@ -45,10 +45,11 @@ class SleepTrainAgent:
         if sleep_config is not None and not isinstance(sleep_config, SleepConfig): raise TypeError(f"sleep_config must be a SleepConfig, got {type(sleep_config).__name__}")
         if model is None or isinstance(model, (str, Path)):
             self.base_name = str(model) if model is not None else DEFAULT_LM
-            self.model, self.tokenizer = load_lm(self.base_name, device=device, dtype=dtype)
+            self.model, self.tokenizer = load_lm(self.base_name, device=device, dtype=dtype, quantization=quantization)
         else:
             if isinstance(model, tuple): model, tokenizer = model
             if tokenizer is None: raise ValueError("tokenizer must be given with a model object (or pass (model, tokenizer))")
+            if quantization is not None: raise ValueError(f"quantization={quantization!r} applies when the agent loads the model by name; pass load_lm(..., quantization={quantization!r}) as the model object instead")
             self.base_name, self.model, self.tokenizer = None, model, tokenizer
         self.memory = Hippocampus(memory_dir, embedder=embedder, namespace=namespace)
         if checkpoint_dir is None:
@@ -60,7 +61,7 @@ class SleepTrainAgent:
         self.teacher = teacher or TemplateTeacher()
         self.sleep_config = sleep_config or SleepConfig(seed=seed)
         self.gates = gates or SleepGates()
-        self.route_threshold, self.seed = route_threshold, seed
+        self.route_threshold, self.seed, self.quantization = route_threshold, seed, quantization
         self.consolidation, self.share_config, self.share = consolidation, share or ShareConfig(), None
         self._baseline, self._kl, self._pending = None, None, {}
         hist = self.checkpoint_dir / "history.json"
@@ -362,7 +363,7 @@ def save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
     with atomic_dir(path) as tmp:
         meta = {"format": "sleeptrain-agent", "version": 2, "base_model": self.base_name, "namespace": self.memory.namespace,
                 "sleep_config": self.sleep_config.to_dict(), "gates": dict(self.gates.__dict__), "route_threshold": self.route_threshold,
-                "consolidation": self.consolidation, "share": dict(self.share_config.__dict__),
+                "consolidation": self.consolidation, "share": dict(self.share_config.__dict__), "quantization": self.quantization,
                 "seed": self.seed, "history": self._history, "has_adapter": isinstance(self.model, PeftModel)}
         if isinstance(self.model, PeftModel): save_adapter(self.model, tmp / "adapter", {"sleeps": self.n_sleeps, "last_accepted": self.last_accepted})
         if self.base_name is None: save_base(self.model, self.tokenizer, tmp / "base")
@@ -380,13 +381,15 @@ def from_pretrained(cls: SleepTrainAgent, path: Union[str, Path], model=None, to
     path = Path(path)
     if not (path / "agent.json").exists(): raise FileNotFoundError(f"path {str(path)!r} is not a saved SleepTrainAgent (no agent.json)")
     meta = json.loads((path / "agent.json").read_text())
+    quantization = meta.get("quantization") if model is None and meta["base_model"] else None   # a model object comes as it is
     if model is None: model = meta["base_model"] or str(path / "base")
     mem = memory_dir or meta.get("memory_uri") or path / "memory"
     ckpt = path / "checkpoints" if (path / "checkpoints").exists() else None
     agent = cls(model, mem, tokenizer=tokenizer, embedder=embedder, namespace=meta["namespace"], checkpoint_dir=ckpt,
                 sleep_config=SleepConfig(**meta["sleep_config"]), gates=SleepGates(**meta.get("gates", {})),
                 route_threshold=meta.get("route_threshold"), consolidation=meta.get("consolidation", "lora"),
-                share=ShareConfig(**meta["share"]) if meta.get("share") else None, device=device, dtype=dtype, seed=meta["seed"])
+                share=ShareConfig(**meta["share"]) if meta.get("share") else None, device=device,
+                quantization=quantization, dtype=dtype, seed=meta["seed"])
     agent.base_name = meta["base_model"]
     if meta["has_adapter"] and agent.last_accepted is None:
         agent._set_model(load_adapter(agent.model, path / "adapter", is_trainable=True).eval())

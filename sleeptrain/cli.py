@@ -60,13 +60,16 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--importance-classifier", default=None, metavar="PATH", help="a saved ImportanceClassifier (for --importance-mode classifier)")
     p.add_argument("--policy", choices=["rule", "hedge"], default="rule", help="wake-gate policy: the fixed rule or Hedge over gating rules (default rule)")
     p.add_argument("--hedge-strict", action="store_true", help="the Hedge policy takes the argmax instead of sampling")
+    p.add_argument("--consolidation", choices=["lora", "share"], default="lora", help="one LoRA trained sleep after sleep, or every sleep folded into a Share subspace (default lora)")
+    p.add_argument("--quantization", choices=["4bit", "8bit"], default=None, help="load the base model in 4-bit (NF4) or 8-bit with bitsandbytes: QLoRA sleep (default: full precision)")
     return p
 
 # %% ../nbs/13_cli.ipynb #2aa8e239
 def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
              rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, device=None, dtype=None,
              route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
-             policy: str = "rule", hedge_strict: bool = False, agent=None, echo=print) -> dict:
+             policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
+             agent=None, echo=print) -> dict:
     "Run the wake -> sleep -> recall demo; writes results.json, answers.jsonl and recall.png to `out`; returns the results."
     from sleeptrain.core import seed_everything, atomic_write_json, atomic_write_text
     from sleeptrain.agent import SleepTrainAgent
@@ -85,7 +88,8 @@ def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=No
     if policy not in ("rule", "hedge"): raise ValueError(f"policy must be 'rule' or 'hedge', got {policy!r}")
     if agent is None:
         echo(f"loading model {model or 'SmolLM2-135M-Instruct (default)'} ...")
-        agent = SleepTrainAgent(model, out / "memory", sleep_config=cfg, route_threshold=route_threshold, device=device, dtype=dtype, seed=seed)
+        agent = SleepTrainAgent(model, out / "memory", sleep_config=cfg, route_threshold=route_threshold, consolidation=consolidation,
+                                quantization=quantization, device=device, dtype=dtype, seed=seed)
     else: agent.sleep_config, agent.route_threshold = cfg, route_threshold
     if importance_mode == "classifier":
         agent.gate.importance = ImportanceScorer(agent.model, agent.tokenizer, mode="classifier", embedder=agent.memory.embedder,
@@ -118,7 +122,7 @@ def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=No
            "locality_weights": locality_score(before["general_answers"], weights["general_answers"], golds),
            "ppl_after_weights": weights["ppl"], "ppl_drift_weights": weights["ppl"] / before["ppl"] - 1,
            "accepted": rep.get("accepted"), "reasons": rep.get("reasons"), "route_threshold": route_threshold,
-           "importance_mode": importance_mode, "policy": policy,
+           "importance_mode": importance_mode, "policy": policy, "consolidation": agent.consolidation, "quantization": quantization,
            "sleep_seconds": rep["seconds"], "train_seconds": rep.get("train_seconds"), "sleep_steps": rep.get("steps"),
            "n_examples": rep.get("n_examples"), "flops": rep.get("flops"),
            "loss_first": rep.get("loss_first"), "loss_last": rep.get("loss_last"), "config": cfg.to_dict(),
@@ -150,7 +154,8 @@ def summarize_seeds(runs: Sequence[dict]) -> dict:
         out[k], out[k + "_std"] = float(v.mean()), float(v.std())
     return out
 
-def run_demo_seeds(seeds: Sequence[int], out=None, model: Optional[str] = None, device=None, dtype=None, echo=print, **kw) -> dict:
+def run_demo_seeds(seeds: Sequence[int], out=None, model: Optional[str] = None, device=None, dtype=None, echo=print,
+                   consolidation: str = "lora", quantization: Optional[str] = None, **kw) -> dict:
     "Run `run_demo` for each seed on one loaded model; writes per-seed outputs and a mean/std summary to `out`."
     from sleeptrain.core import atomic_write_json
     from sleeptrain.agent import SleepTrainAgent
@@ -158,14 +163,14 @@ def run_demo_seeds(seeds: Sequence[int], out=None, model: Optional[str] = None, 
     t0 = time.time()
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     echo(f"loading model {model or 'SmolLM2-135M-Instruct (default)'} ...")
-    base, tok = load_lm(model, device=device, dtype=dtype)
+    base, tok = load_lm(model, device=device, dtype=dtype, quantization=quantization)
     embedder = load_embedder(device=device)
     runs = []
     for s in seeds:
         echo(f"== seed {s} ==")
-        agent = SleepTrainAgent((base, tok), out / f"seed-{s}" / "memory", embedder=embedder, seed=s)
+        agent = SleepTrainAgent((base, tok), out / f"seed-{s}" / "memory", embedder=embedder, consolidation=consolidation, seed=s)
         agent.base_name = model or DEFAULT_LM
-        runs.append(run_demo(seed=s, out=out / f"seed-{s}", agent=agent, echo=echo, **kw))
+        runs.append(run_demo(seed=s, out=out / f"seed-{s}", agent=agent, echo=echo, quantization=quantization, **kw))
         base = agent.model.unload() if hasattr(agent.model, "unload") else agent.model   # back to the bare base model
     res = summarize_seeds(runs)
     res["total_seconds_all"] = time.time() - t0

@@ -121,3 +121,24 @@ def test_missing_bitsandbytes(monkeypatch):
     with pytest.raises(ImportError, match="pip install bitsandbytes"): tiny_lm(seed=0, quantization="4bit")
     with pytest.raises(ImportError, match="pip install bitsandbytes"): bnb_config("4bit")
     assert bnb_config(None) is None                               # full precision needs nothing
+
+
+def test_agent_loads_its_model_in_4bit_and_keeps_it(tmp_path):
+    "SleepTrainAgent(name, quantization='4bit') sleeps in QLoRA; saved and reloaded, it loads the base in 4-bit again."
+    from sleeptrain.agent import SleepTrainAgent
+    from sleeptrain.sleep import SleepGates
+    from sleeptrain.models import load_embedder
+    fp, tok = tiny_lm(seed=0)
+    folder = save_base(fp, tok, tmp_path / "tiny")
+    emb = load_embedder()
+    cfg = SleepConfig(epochs=12, lr=5e-3, batch_size=4, self_distill=False, kl_weight=0.0)
+    agent = SleepTrainAgent(str(folder), tmp_path / "mem", embedder=emb, quantization="4bit", sleep_config=cfg, gates=SleepGates.off())
+    assert lm_quantization(agent.model) == "4bit"
+    agent.observe("Corvin Ostrik was born in Lisbon.")
+    assert agent.sleep()["accepted"] and lm_quantization(agent.model) == "4bit"
+    agent.save_pretrained(tmp_path / "agent")
+    again = SleepTrainAgent.from_pretrained(tmp_path / "agent", embedder=emb)
+    assert again.quantization == "4bit" and lm_quantization(again.model) == "4bit"
+    assert again.answers([Q], max_new_tokens=8) == agent.answers([Q], max_new_tokens=8)
+    with pytest.raises(ValueError, match="applies when the agent loads the model by name"):
+        SleepTrainAgent((fp, tok), tmp_path / "mem2", embedder=emb, quantization="4bit")
