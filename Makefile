@@ -18,7 +18,7 @@ demo: setup
 
 test: setup
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing   # one thread per worker: two workers on two cores, no oversubscription
-	$(BIN)/pytest -q tests
+	OMP_NUM_THREADS=1 $(BIN)/pytest -q -n 2 --dist loadfile tests   # two workers, one thread each; a file's tests share a worker (module fixtures built once)
 
 readme: setup
 	$(PY) scripts/make_readme.py
