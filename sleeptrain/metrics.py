@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Optional, Sequence, Union
 
 # %% auto #0
-__all__ = ['normalize_answer', 'exact_match', 'contains', 'token_f1', 'score', 'locality', 'cl_metrics']
+__all__ = ['normalize_answer', 'exact_match', 'contains', 'token_f1', 'score', 'locality', 'cl_metrics', 'trace_metrics']
 
 # %% ../nbs/10_metrics.ipynb #561d228e
 def normalize_answer(s: str) -> str:
@@ -66,3 +66,13 @@ def cl_metrics(R, b: Optional[Sequence[float]] = None) -> dict:
     out["forgetting"] = sum(max(R[i][j] for i in range(j, T - 1)) - last[j] for j in prev) / (T - 1) if T > 1 else 0.0
     out["fwt"] = sum(R[j - 1][j] - b[j] for j in range(1, T)) / (T - 1) if b is not None and T > 1 else None
     return out
+
+# %% ../nbs/10_metrics.ipynb #9d3e7a11
+def trace_metrics(R, general_before: dict, general_after: dict) -> dict:
+    "TRACE's OP and BWT of accuracy matrix `R`, and its general-ability delta: mean of `general_after[k] - general_before[k]` over the general benchmarks `k`."
+    if not general_before or set(general_before) != set(general_after):
+        raise ValueError(f"general_before and general_after must score the same non-empty set of benchmarks, got {sorted(general_before)} and {sorted(general_after)}")
+    m = cl_metrics(R)
+    delta = sum(float(general_after[k]) - float(general_before[k]) for k in general_before) / len(general_before)
+    return {"op": m["acc"], "bwt": m["bwt"], "general_delta": delta}
+
