@@ -76,6 +76,10 @@ def _basis(S: torch.Tensor, k: Optional[int], ev: float, centred: bool, what: st
     elif k > full: raise ValueError(f"k={k} is larger than the stacked rank {full} of the {what} factors")
     return mu, U[:, :k].contiguous(), float(cum[k - 1])
 
+def _rebuild(b: dict, c: dict) -> tuple:
+    "One module's (A, B) rebuilt from its basis `b` and one adapter's coefficients `c`."
+    return (b["muA"][:, None] + b["UA"] @ c["a"]).T.contiguous(), (b["muB"][:, None] + b["UB"] @ c["b"]).contiguous()
+
 @dataclass
 class ShareSubspace:
     "One frozen low-rank basis per adapted weight (for the A and the B factors) shared by many LoRA adapters, plus each adapter's coefficients."
@@ -118,11 +122,7 @@ class ShareSubspace:
     def factors(self, i: int) -> dict:
         "Adapter `i` rebuilt from the basis: `{module: (A, B)}`."
         if not -len(self) <= i < len(self): raise IndexError(f"adapter index {i} out of range for {len(self)} adapters")
-        out = {}
-        for m, b in self.basis.items():
-            c = self.coeffs[i][m]
-            out[m] = ((b["muA"][:, None] + b["UA"] @ c["a"]).T.contiguous(), (b["muB"][:, None] + b["UB"] @ c["b"]).contiguous())
-        return out
+        return {m: _rebuild(b, self.coeffs[i][m]) for m, b in self.basis.items()}
 
     def error(self, i: int, original: dict) -> float:
         "Relative Frobenius error of delta W = B A of adapter `i` against `original` factors, over all modules."
@@ -143,7 +143,7 @@ class ShareSubspace:
         for m, b in self.basis.items():
             cs = [c[m] for c in self.coeffs]
             if len(self) * r <= b["UA"].shape[1] + 1:       # few adapters: their rebuilt factors side by side are smaller
-                fs = [self.factors(i)[m] for i in range(len(self))]
+                fs = [_rebuild(b, c) for c in cs]
                 out[m] = (torch.cat([A for A, _ in fs], 0), torch.cat([wi * B for wi, (_, B) in zip(w, fs)], 1)); continue
             one = torch.ones(1, r)
             if self.centred:                                # B_i = [mu_B, U_B] [1; b_i], A_i^T = [mu_A, U_A] [1; a_i]
