@@ -19,9 +19,11 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 quant_requirements = shlex.split(cfg.get('quant_requirements', ''))   # bitsandbytes: 4-/8-bit (QLoRA) sleep, CPU included
+ray_requirements = shlex.split(cfg.get('ray_requirements', ''))       # Ray: benchmark sweeps as tasks (--ray)
 min_python = cfg['min_python']
 lic = licenses[cfg['license']]
-extras = {'dev': dev_requirements + quant_requirements, 'quant': quant_requirements, 'gpu': quant_requirements}   # dev includes quant: CI tests QLoRA on the CPU
+extras = {'dev': dev_requirements + quant_requirements + ray_requirements, 'quant': quant_requirements, 'gpu': quant_requirements,
+          'ray': ray_requirements}   # dev includes quant and ray: CI tests QLoRA on the CPU and sweeps on a local Ray
 
 setuptools.setup(
     name=cfg['lib_name'],

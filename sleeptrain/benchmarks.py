@@ -13,9 +13,10 @@ from .teacher import RELATIONS, probe_questions
 
 # %% auto #0
 __all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'RETENTION_TARGETS', 'UPDATE_TEMPLATES',
-           'POISON_RELATIONS', 'POISON_SOURCE', 'SYSTEMS', 'ABLATIONS', 'ABLATION_SYSTEMS', 'fictional_names',
-           'FactItem', 'make_facts', 'chance_level', 'run_retention', 'format_retention', 'Statement', 'Stream',
-           'make_stream', 'ablation_grid', 'run_continual', 'format_continual', 'run_ablations']
+           'POISON_RELATIONS', 'POISON_SOURCE', 'SYSTEMS', 'ABLATIONS', 'ABLATION_SYSTEMS', 'SWEEP_TASK_LOG',
+           'fictional_names', 'FactItem', 'make_facts', 'chance_level', 'run_retention', 'format_retention',
+           'Statement', 'Stream', 'make_stream', 'ablation_grid', 'run_continual', 'format_continual', 'run_ablations',
+           'ray_connect', 'aggregate_continual', 'run_sweep']
 
 # %% ../nbs/11_benchmarks.ipynb #1c0c59df
 CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes Lille Strasbourg
@@ -314,17 +315,36 @@ def _merge_json(path, new: dict) -> dict:
     atomic_write_json(path, old)
     return old
 
+def _setup(days, facts_per_day, seed, model, config=None, gates=None, updates=1, poison=1, distractors=1, probes=2, max_new_tokens=24,
+           route_threshold=0.5, **_) -> dict:
+    "What makes two continual runs comparable (stream, model, sleep config, gates), as recorded in stream.json."
+    from sleeptrain.models import DEFAULT_LM
+    from sleeptrain.sleep import SleepConfig, SleepGates
+    base = model[0] if isinstance(model, tuple) else None
+    name = model if isinstance(model, str) else DEFAULT_LM if model is None else getattr(base, "sleeptrain_source", None) or type(base).__name__
+    return {"days": days, "facts_per_day": facts_per_day, "seed": seed, "updates": updates, "poison": poison, "distractors": distractors,
+            "probes": probes, "max_new_tokens": max_new_tokens, "model": name, "config": (config or SleepConfig(seed=seed)).to_dict(),
+            "route_threshold": route_threshold, "gates": {k: (None if v == float("inf") else v) for k, v in (gates or SleepGates()).__dict__.items()}}
+
+def _check_setup(out: Path, setup: dict) -> None:
+    "Refuse `out` when it holds results of another stream or setup: rows of one leaderboard must be comparable."
+    import json
+    if not (out / "stream.json").exists(): return
+    old = json.loads((out / "stream.json").read_text())
+    diff = sorted(k for k in set(old) | set(setup) if old.get(k) != setup.get(k))
+    if diff: raise ValueError(f"--out {str(out)!r} holds results of another stream or setup ({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a fresh --out")
+
 def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = SYSTEMS, model=None, out=None,
                   ablations: Sequence[str] = (), ablation_system: str = "sleeptrain", config=None, gates=None, updates: int = 1,
                   poison: int = 1, distractors: int = 1, probes: int = 2, max_new_tokens: int = 24, route_threshold: Optional[float] = 0.5,
                   embedder=None, echo=print) -> dict:
     "Run `systems` (and each single switch-off in `ablations` of `ablation_system`) on one seeded stream; writes leaderboard.json, matrices.json, plots and report.html into `out`; returns the results."
-    import json, shutil, tempfile
+    import shutil, tempfile
     from dataclasses import replace
     from peft import PeftModel
     from sleeptrain.agent import SleepTrainAgent
     from sleeptrain.core import atomic_write_json, atomic_write_bytes
-    from sleeptrain.models import load_lm, tiny_lm, load_embedder, generate, perplexity, chat_prompts, DEFAULT_LM
+    from sleeptrain.models import load_lm, tiny_lm, load_embedder, generate, perplexity, chat_prompts
     from sleeptrain.sleep import SleepConfig, SleepGates, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
     from sleeptrain.teacher import TemplateTeacher
     from sleeptrain.metrics import score, contains
@@ -347,16 +367,10 @@ def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems
     t0 = time.time()
     out = Path(out or tempfile.mkdtemp(prefix="continual-"))
     out.mkdir(parents=True, exist_ok=True)
-    if isinstance(model, tuple): base, tok = model
-    else: base, tok = None, None
-    name = model if isinstance(model, str) else DEFAULT_LM if model is None else getattr(base, "sleeptrain_source", None) or type(base).__name__
-    setup = {"days": days, "facts_per_day": facts_per_day, "seed": seed, "updates": updates, "poison": poison, "distractors": distractors,
-             "probes": probes, "max_new_tokens": max_new_tokens, "model": name, "config": cfg.to_dict(), "route_threshold": route_threshold,
-             "gates": {k: (None if v == float("inf") else v) for k, v in gates.__dict__.items()}}
-    if (out / "stream.json").exists():                      # rows of one leaderboard must come from the same stream and setup
-        old = json.loads((out / "stream.json").read_text())
-        diff = sorted(k for k in set(old) | set(setup) if old.get(k) != setup.get(k))
-        if diff: raise ValueError(f"--out {str(out)!r} holds results of another stream or setup ({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a fresh --out")
+    base, tok = model if isinstance(model, tuple) else (None, None)
+    setup = _setup(days, facts_per_day, seed, model, cfg, gates, updates, poison, distractors, probes, max_new_tokens, route_threshold)
+    name = setup["model"]
+    _check_setup(out, setup)
     if base is None: base, tok = tiny_lm(seed=seed) if model == "tiny" else load_lm(model)
     atomic_write_json(out / "stream.json", setup)
     device = next(base.parameters()).device
@@ -540,3 +554,178 @@ def run_ablations(days: int = 5, facts_per_day: int = 12, seed: int = 0, system:
     lb = Path(out) / "leaderboard.json" if out is not None else None
     have = lb is not None and lb.exists() and any(r["system"] == system and r["ablation"] is None for r in read_leaderboard(lb))
     return run_continual(days, facts_per_day, seed, systems=[] if have else [system], out=out, ablations=ablations, ablation_system=system, **kwargs)
+
+# %% ../nbs/11_benchmarks.ipynb #da80bf5f
+SWEEP_TASK_LOG = "sweep-tasks.jsonl"
+
+def _stream_setup(d: Path) -> dict:
+    "The setup of a `run_continual` folder (stream.json), without its seed."
+    import json
+    s = json.loads((d / "stream.json").read_text())
+    s.pop("seed", None); s.get("config", {}).pop("seed", None)
+    return s
+
+def _log_task(out: Path, entry: dict) -> None:
+    "Append one line to the sweep's task log (`SWEEP_TASK_LOG`): every attempt, its end and its error, so that a retried or failed unit is on record."
+    import json, os
+    with open(out / SWEEP_TASK_LOG, "a") as f: f.write(json.dumps({"time": time.time(), "pid": os.getpid(), **entry}) + "\n")
+
+def _continual_unit(unit: dict, kwargs: dict, log_dir: str, threads: Optional[int] = None) -> str:
+    "Run one unit of a sweep (`run_continual` of one seed, and of one system or ablation under Ray) into `unit['out']`; returns that folder."
+    if threads:
+        import torch; torch.set_num_threads(threads)
+    tag = {k: unit[k] for k in ("seed", "label")}
+    _log_task(Path(log_dir), {**tag, "event": "start"})
+    try:
+        run_continual(seed=unit["seed"], systems=unit["systems"], ablations=unit["ablations"], out=unit["out"], **kwargs)
+    except BaseException as e:
+        _log_task(Path(log_dir), {**tag, "event": "error", "error": f"{type(e).__name__}: {e}"}); raise
+    _log_task(Path(log_dir), {**tag, "event": "done"})
+    return unit["out"]
+
+def _missing(unit: dict) -> Optional[dict]:
+    "`unit` cut down to the systems and ablations that `unit['out']` has no rows for yet; None when it has them all."
+    from sleeptrain.report import read_leaderboard
+    lb = Path(unit["out"]) / "leaderboard.json"
+    have = {(r["system"], r["ablation"]) for r in read_leaderboard(lb)} if lb.exists() else set()
+    u = {**unit, "systems": [s for s in unit["systems"] if (s, None) not in have],
+         "ablations": [a for a in unit["ablations"] if (unit["ablation_system"], a) not in have]}
+    return u if u["systems"] or u["ablations"] else None
+
+def ray_connect(address: Optional[str] = "local", num_cpus: Optional[int] = None):
+    "Start a local Ray (`address` 'local' or None) or join the cluster at `address`; returns the `ray` module. One clear error when Ray is missing or the address is unreachable."
+    import socket
+    try: import ray
+    except ImportError: raise ImportError("--ray needs Ray, which is not installed: pip install 'sleeptrain[ray]' (or pip install ray)") from None
+    if ray.is_initialized(): return ray
+    if address in (None, "", "local"):
+        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        return ray
+    if address != "auto":
+        hostport = address.split("://", 1)[-1].rstrip("/")
+        host, _, port = hostport.rpartition(":")
+        if not host or not port.isdigit(): raise ValueError(f"ray address must be 'local', 'auto', HOST:PORT or ray://HOST:PORT, got {address!r}")
+        try: socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as e: raise ConnectionError(f"cannot reach the Ray cluster at {address!r} ({e}): start one with `ray start --head` there, or check the address and port") from None
+    try: ray.init(address=address, log_to_driver=False, configure_logging=False)
+    except Exception as e: raise ConnectionError(f"cannot join the Ray cluster at {address!r}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    return ray
+
+def aggregate_continual(out, echo=print) -> dict:
+    "Fold the per-seed results under `out/seed<k>/` into `out/`: leaderboard.json (mean and std over seeds), matrices.json, sleeps.json, plots and report.html."
+    import json
+    from sleeptrain.core import atomic_write_json, atomic_write_bytes
+    from sleeptrain.hedge import Hedge
+    from sleeptrain.report import leaderboard_row, read_leaderboard, add_rows, write_report, plot_recall_per_day, plot_compute, LEADERBOARD_COLUMNS
+    from sleeptrain.widgets import figure_png, hedge_plot
+    out = Path(out)
+    dirs = sorted(p.parent for p in out.glob("seed*/**/leaderboard.json"))
+    if not dirs: raise FileNotFoundError(f"no per-seed results under {str(out)!r} (expected seed<k>/leaderboard.json from run_sweep)")
+    setups = {d: _stream_setup(d) for d in dirs}
+    ref = setups[dirs[0]]
+    for d, s in setups.items():
+        diff = sorted(k for k in set(ref) | set(s) if ref.get(k) != s.get(k))
+        if diff: raise ValueError(f"{str(d)!r} holds another stream or setup than {str(dirs[0])!r} ({', '.join(f'{k}: {s.get(k)!r} vs {ref.get(k)!r}' for k in diff[:3])}); sweep folders must share one setup")
+    per = {}                                                   # (system, ablation) -> {seed: (row, R, per_sleep)}
+    base_recall, policy = {}, None
+    for d in dirs:
+        res = json.loads((d / "results.json").read_text())
+        seed = res["seed"]; base_recall[seed] = res["base_recall"]
+        mats = json.loads((d / "matrices.json").read_text())
+        sleeps = json.loads((d / "sleeps.json").read_text()) if (d / "sleeps.json").exists() else {}
+        for label, m in mats.items():
+            row = next(r for r in read_leaderboard(d / "leaderboard.json") if (r["system"], r["ablation"]) == (m["system"], m["ablation"]))
+            per.setdefault((m["system"], m["ablation"]), {})[seed] = (row, m["R"], [{**x, "seed": seed} for x in sleeps.get(label, [])])
+        if policy is None and (d / "hedge_policy.json").exists(): policy = (seed, Hedge.load(d / "hedge_policy.json"))
+    seeds = sorted(base_recall)
+    rows, matrices, per_sleep = [], {}, {}
+    for (system, ablation), by_seed in per.items():
+        s_ = sorted(by_seed)
+        label = system + (f"/{ablation}" if ablation else "")
+        extras = {"ablation": ablation}
+        for k in ("update_accuracy", "poison_resistance", "locality", "ppl_drift", "context_tokens_per_answer", "stored_params"):
+            vals = [by_seed[s][0].get(k) for s in s_]
+            extras[k] = None if any(v is None for v in vals) else vals
+        sleeps = [x for s in s_ for x in by_seed[s][2]]
+        rows.append(leaderboard_row(system, {s: by_seed[s][1] for s in s_}, sleeps, extras, base_recall={s: base_recall[s] for s in s_}))
+        matrices[label], per_sleep[label] = {s: by_seed[s][1] for s in s_}, sleeps
+    order = {s: i for i, s in enumerate(SYSTEMS)}
+    rows = add_rows([], sorted(rows, key=lambda r: (r["ablation"] is not None, order.get(r["system"], 99), r["ablation"] or "")))
+    atomic_write_json(out / "leaderboard.json", {"columns": list(LEADERBOARD_COLUMNS), "rows": rows})
+    atomic_write_json(out / "matrices.json", {k: {str(s): R for s, R in v.items()} for k, v in matrices.items()})
+    atomic_write_json(out / "sleeps.json", per_sleep)
+    figs = {"recall_per_day.png": plot_recall_per_day(matrices)}
+    if any(per_sleep.values()): figs["compute.png"] = plot_compute(per_sleep)
+    if policy is not None: figs["hedge.png"] = hedge_plot(policy[1])
+    for fname, fig in figs.items(): atomic_write_bytes(out / fname, figure_png(fig))
+    short = [f"{system}{'/' + a if a else ''} ({len(v)})" for (system, a), v in per.items() if len(v) < len(seeds)]
+    notes = (f"Mean ± standard deviation over seeds {seeds} (one stream per seed, model {ref['model']}): {ref['days']} days of "
+             f"{ref['facts_per_day']} new fictional facts, {ref['updates']} update(s), {ref['poison']} poisoned claim(s) and {ref['distractors']} "
+             f"distractor(s) per day from day 2. Every seed's own report is in seed<k>/." + (f" Rows over fewer seeds: {', '.join(short)}." if short else "")
+             + (f"\n\nThe Hedge plot is seed {policy[0]}'s policy." if policy else ""))
+    report = write_report(out, rows, matrices=matrices, per_sleep=per_sleep, policy=policy[1] if policy else None,
+                          title="SleepTrain continual benchmark", notes=notes)
+    echo(f"aggregated {len(dirs)} result folder(s) over seeds {seeds} into {out}")
+    return {"seeds": seeds, "leaderboard": rows, "matrices": matrices, "folders": [str(d) for d in dirs],
+            "files": sorted(["leaderboard.json", "matrices.json", "sleeps.json", report.name, *figs])}
+
+def run_sweep(days: int = 5, facts_per_day: int = 12, seeds: Sequence[int] = (0,), systems: Sequence[str] = SYSTEMS, ablations: Sequence[str] = (),
+              ablation_system: str = "sleeptrain", out=None, ray: Optional[str] = None, cpus_per_task: int = 1, model=None, config=None,
+              embedder=None, echo=print, **kwargs) -> dict:
+    "`run_continual` over `seeds` into `out/seed<k>/` (Ray tasks per (system, seed, ablation) with `ray`), then `aggregate_continual`: mean and std rows."
+    import tempfile
+    from dataclasses import replace
+    from sleeptrain.core import atomic_write_json
+    from sleeptrain.sleep import SleepConfig
+    seeds = list(dict.fromkeys([seeds] if isinstance(seeds, int) else seeds or ()))
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds): raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
+    systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
+    ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
+    if ablations:
+        grid = ablation_grid(ablation_system)
+        if any(a not in grid for a in ablations): raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {ablations!r}")
+    _count("cpus_per_task", cpus_per_task, 1)
+    if ray is not None and not (model is None or isinstance(model, str)): raise TypeError(f"with ray, model must be a name or path that each task loads, got {type(model).__name__}")
+    out = Path(out or tempfile.mkdtemp(prefix="sweep-"))
+    out.mkdir(parents=True, exist_ok=True)
+    config = config or SleepConfig()
+    cfg = lambda s: replace(config, seed=s)
+    t0 = time.time()
+    # units of work: one per seed in this process; one per (system, seed) and (ablation, seed) as Ray tasks
+    units = []
+    for s in seeds:
+        if ray is None: units.append({"seed": s, "label": "all", "systems": systems, "ablations": ablations, "out": str(out / f"seed{s}")})
+        else:
+            units += [{"seed": s, "label": x, "systems": [x], "ablations": [], "out": str(out / f"seed{s}" / _slug(x))} for x in systems]
+            units += [{"seed": s, "label": f"{ablation_system}/{a}", "systems": [], "ablations": [a], "out": str(out / f"seed{s}" / _slug(f"{ablation_system}/{a}"))} for a in ablations]
+    for u in units: u["ablation_system"] = ablation_system
+    for u in units: _check_setup(Path(u["out"]), _setup(days, facts_per_day, u["seed"], model, cfg(u["seed"]), **kwargs))
+    todo = [m for m in map(_missing, units) if m is not None]
+    for u in units:
+        if _missing(u) != u: echo(f"seed {u['seed']} {u['label']}: rows already in {u['out']} kept" + ("" if _missing(u) is None else ", the rest runs"))
+    common = dict(days=days, facts_per_day=facts_per_day, ablation_system=ablation_system, **kwargs)
+    failures = []
+    if ray is None:
+        for u in todo:
+            echo(f"== seed {u['seed']} ==")
+            _continual_unit(u, {**common, "model": model, "config": cfg(u["seed"]), "embedder": embedder, "echo": echo}, str(out))
+    elif todo:
+        rt = ray_connect(ray)
+        task = rt.remote(num_cpus=cpus_per_task, max_retries=1, retry_exceptions=True)(_continual_unit)
+        refs = [(u, task.remote(u, {**common, "model": model, "config": cfg(u["seed"]), "echo": lambda *a: None}, str(out), cpus_per_task)) for u in todo]
+        echo(f"ray: {len(refs)} task(s) submitted ({cpus_per_task} CPU each)")
+        for u, ref in refs:
+            try: rt.get(ref); echo(f"ray: seed {u['seed']} {u['label']} done")
+            except Exception as e:
+                msg = str(getattr(e, "cause", None) or e).strip().splitlines()
+                failures.append({"seed": u["seed"], "label": u["label"], "error": msg[-1] if msg else type(e).__name__})
+                echo(f"ray: seed {u['seed']} {u['label']} FAILED after a retry: {failures[-1]['error']}")
+    agg = aggregate_continual(out, echo=echo) if any(_missing(u) != u for u in units) else {"leaderboard": [], "files": [], "seeds": []}
+    res = {"days": days, "facts_per_day": facts_per_day, "seeds": seeds, "systems": systems, "ablations": ablations, "ablation_system": ablation_system,
+           "ray": ray, "units": [{k: u[k] for k in ("seed", "label", "out")} for u in units], "ran": len(todo), "failures": failures,
+           "leaderboard": agg["leaderboard"], "out": str(out), "files": agg["files"], "total_seconds": time.time() - t0}
+    atomic_write_json(out / "results.json", res)
+    return res
+

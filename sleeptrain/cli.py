@@ -248,6 +248,11 @@ def _stream_args(p):
     p.add_argument("--no-gates", action="store_true", help="accept every sleep (SleepGates.off(); e.g. for the tiny model)")
     p.add_argument("--max-new-tokens", type=_positive(), default=24, help="tokens generated per answer (default 24)")
     p.add_argument("--out", default=None, help="output folder; a second run into it must use the same stream and setup (default runs/<benchmark>-<time>)")
+    p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
+                   help="several seeds: one stream and folder --out/seed<k>/ per seed, and a leaderboard of mean ± std over them in --out (seeds already there are kept)")
+    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="run each (system, seed, ablation) as a Ray task: a local ray.init() without ADDRESS, else the cluster at HOST:PORT or ray://HOST:PORT (pip install 'sleeptrain[ray]')")
+    p.add_argument("--cpus-per-task", type=_positive(), default=1, help="CPUs a Ray task asks for, and its torch threads (default 1)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
 # %% ../nbs/13_cli.ipynb #a3759d80
@@ -336,19 +341,26 @@ def run_bench(args) -> dict:
                             route_threshold=args.route_threshold)
         print(format_retention(res))
     elif args.bench in ("continual", "ablations"):
-        from sleeptrain.benchmarks import run_continual, run_ablations, format_continual
+        from sleeptrain.benchmarks import run_continual, run_ablations, run_sweep, ablation_grid, format_continual
         from sleeptrain.sleep import SleepConfig, SleepGates
         from sleeptrain.report import read_leaderboard
         out = _writable_dir(Path(args.out or f"runs/{args.bench}-{time.strftime('%Y%m%d-%H%M%S')}"))
         cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, seed=args.seed)
         kw = dict(model=args.model, out=out, config=cfg, gates=SleepGates.off() if args.no_gates else None, updates=args.updates, poison=args.poison,
                   distractors=args.distractors, probes=args.probes, max_new_tokens=args.max_new_tokens, route_threshold=args.route_threshold)
-        if args.bench == "continual": res = run_continual(args.days, args.facts_per_day, args.seed, args.systems, **kw)
+        if args.seeds or args.ray:                              # several seeds and/or Ray tasks: per-seed folders, a mean ± std leaderboard
+            kw.pop("out")
+            what = ((args.systems, []) if args.bench == "continual" else ([args.system], args.ablations or ablation_grid(args.system)))
+            res = run_sweep(args.days, args.facts_per_day, args.seeds or [args.seed], *what, ablation_system=getattr(args, "system", "sleeptrain"),
+                            out=out, ray=args.ray, cpus_per_task=args.cpus_per_task, **kw)
+        elif args.bench == "continual": res = run_continual(args.days, args.facts_per_day, args.seed, args.systems, **kw)
         else: res = run_ablations(args.days, args.facts_per_day, args.seed, args.system, args.ablations, **kw)
-        print(format_continual(read_leaderboard(out / "leaderboard.json")))
+        if (out / "leaderboard.json").exists(): print(format_continual(read_leaderboard(out / "leaderboard.json")))
         print(f"wrote {', '.join(res['files'])} to {out}")
     if args.json: atomic_write_json(args.json, res)
     print(json.dumps(res, default=str))
+    if res.get("failures"):
+        raise RuntimeError(f"{len(res['failures'])} task(s) failed after a retry: " + "; ".join(f"seed {f['seed']} {f['label']}: {f['error']}" for f in res["failures"]))
     return res
 
 # %% ../nbs/13_cli.ipynb #ee14289f
@@ -368,5 +380,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise SystemExit(f"sleeptrain demo: error: {e}") from None
     elif args.command == "bench":
         try: run_bench(args)
-        except (ValueError, TypeError, OSError) as e: raise SystemExit(f"sleeptrain bench: error: {e}") from None
+        except (ValueError, TypeError, OSError, ImportError, RuntimeError) as e: raise SystemExit(f"sleeptrain bench: error: {e}") from None
     return 0
