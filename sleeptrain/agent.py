@@ -20,7 +20,8 @@ from .hedge import Hedge
 from .share import ShareSubspace, ShareConfig, trainable_parameters
 from .metrics import contains, score
 from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
-                              restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT)
+                              restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
+                              distributed, is_main_process, on_main, broadcast_object, process_device)
 
 # %% auto #0
 __all__ = ['RAG_SYSTEM', 'SleepTrainAgent', 'base_fingerprint']
@@ -45,6 +46,7 @@ class SleepTrainAgent:
         if sleep_config is not None and not isinstance(sleep_config, SleepConfig): raise TypeError(f"sleep_config must be a SleepConfig, got {type(sleep_config).__name__}")
         if model is None or isinstance(model, (str, Path)):
             self.base_name = str(model) if model is not None else DEFAULT_LM
+            if device is None: device = process_device()      # under a GPU launcher: this process's GPU
             self.model, self.tokenizer = load_lm(self.base_name, device=device, dtype=dtype, quantization=quantization)
         else:
             if isinstance(model, tuple): model, tokenizer = model
@@ -100,7 +102,11 @@ def observe(self: SleepTrainAgent, text: Union[str, Sequence[str]], kind: str = 
     if not single and not isinstance(text, (list, tuple)):
         raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {text!r:.60}")
     if single: check_text(text, "text")
-    decisions = self.gate.process([text] if single else list(text), kind=kind, source=source)
+    items = [text] if single else list(text)
+    if not distributed(): decisions = self.gate.process(items, kind=kind, source=source)
+    else:      # the main process gates and writes; the others take its decisions and policy, then reread the store
+        decisions, policy, pending = on_main(lambda: (self.gate.process(items, kind=kind, source=source), self.gate.policy, self.gate.pending))
+        if not is_main_process(): self.gate.policy, self.gate.pending = policy, pending; self.memory.refresh()
     return decisions[0] if single else decisions
 
 # %% ../nbs/09_agent.ipynb #5e0bd1a5
@@ -119,7 +125,11 @@ _BASELINE_VERSION = 1      # bump when what baseline() records or how it generat
 @patch
 def baseline(self: SleepTrainAgent) -> dict:
     "The frozen reference sets, recorded once from the base model (adapters off) and kept in `checkpoint_dir/baseline.json` (and in the cache, keyed by the base model's fingerprint, for other agents on the same model)."
-    if self._baseline is not None: return self._baseline
+    if self._baseline is None: self._baseline = on_main(self._read_or_record_baseline)   # under a launcher: recorded and written by the main process
+    return self._baseline
+
+@patch
+def _read_or_record_baseline(self: SleepTrainAgent) -> dict:
     path = self.checkpoint_dir / "baseline.json"
     if path.exists(): self._baseline = json.loads(path.read_text()); return self._baseline
     key = hashlib.sha256(json.dumps([_BASELINE_VERSION, base_fingerprint(self.model, self.tokenizer), REHEARSAL_PROMPTS, GENERAL_QUESTIONS, GENERAL_TEXT]).encode()).hexdigest()
@@ -179,10 +189,15 @@ def evaluate(self: SleepTrainAgent, new_probes=(), old_probes=(), old_before: Op
 
 # %% ../nbs/09_agent.ipynb #f170282b
 @patch
-def _write_history(self: SleepTrainAgent, report: dict) -> None:
+def _write_history(self: SleepTrainAgent, report: dict) -> dict:
+    "Append `report` (the main process's, under a launcher) to the history and write it (main process only); returns the report."
+    report = broadcast_object(report)
     self._history.append(report)
-    self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(self.checkpoint_dir / "history.json", self._history)
+    def write():
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.checkpoint_dir / "history.json", self._history)
+    on_main(write)
+    return report
 
 @patch
 def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn=None, max_old_probes: int = 40) -> dict:
@@ -202,22 +217,25 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     report = {"sleep": n, "time": time.time(), "n_new": len(new)}
     if not new:
         report.update(accepted=None, skipped="nothing new to learn")
-        self._write_history(report); return report
+        return self._write_history(report)
     t0 = time.time()
-    for stale in self.checkpoint_dir.glob(".*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a process killed while saving
-    consolidated = self.memory.records(where={("consolidated_in", "!="): -1}, status="active")
-    n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
-    old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
+    if is_main_process():
+        for stale in self.checkpoint_dir.glob(".*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a process killed while saving
     base = self.baseline()
-    rng = random.Random(config.seed + n)
-    pairs_new = teacher_pairs(self.teacher, new)
-    pairs_old = [p for r in old for ps in [teacher_pairs(self.teacher, [r])] for p in (rng.sample(ps, min(config.replay_pairs, len(ps))) if config.replay_pairs else ps)]
-    distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
-    distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
+    def replay_set():      # under a launcher: built by the main process (a teacher may sample) and shared
+        consolidated = self.memory.records(where={("consolidated_in", "!="): -1}, status="active")
+        n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
+        old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
+        rng = random.Random(config.seed + n)
+        pairs_new = teacher_pairs(self.teacher, new)
+        pairs_old = [p for r in old for ps in [teacher_pairs(self.teacher, [r])] for p in (rng.sample(ps, min(config.replay_pairs, len(ps))) if config.replay_pairs else ps)]
+        distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
+        distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
+        new_probes = self.probes(new)
+        old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
+        return old, pairs_new, pairs_old, distill, new_probes, old_probes, self.recall(new_probes), self.recall(old_probes)
+    old, pairs_new, pairs_old, distill, new_probes, old_probes, before_new, before_old = on_main(replay_set)
     pairs = pairs_new + pairs_old + distill
-    new_probes = self.probes(new)
-    old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
-    before_new, before_old = self.recall(new_probes), self.recall(old_probes)
     if self.consolidation == "share": self._set_model(self._day_model(config, n))
     else:
         self._set_model(add_lora(self.model, config))
@@ -228,7 +246,7 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     stats = train_lora(self.model, self.tokenizer, pairs, replace(config, lr=self.share_config.lr) if coefficients else config, logger_fn=logger_fn, kl=self._kl if config.kl_weight > 0 else None, desc=f"sleep {n}")
     t_eval = time.time()
     if self.consolidation == "share": new_share, share_report = self._fold_day()
-    m = self.evaluate(new_probes, old_probes, before_old)
+    m = on_main(self.evaluate, new_probes, old_probes, before_old)   # the gates: judged by the main process, the same decision everywhere
     gains = {k: v - before_new.get(k, 0.0) for k, v in m.pop("recall_by_memory").items()}
     m["recall_before"] = _mean(before_new)
     reasons = self.gates.check(m)
@@ -241,16 +259,17 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
     if self.consolidation == "share":
         report["share"] = share_report
         if reasons: self._set_model(self._share_model(self.share))             # back to the last accepted subspace
-        else: new_share.save(self.checkpoint_dir / "share" / str(n)); self.share = new_share
+        else: on_main(new_share.save, self.checkpoint_dir / "share" / str(n)); self.share = new_share
     if reasons:
         if self.consolidation == "lora": restore_adapter_state(self.model, snapshot)   # roll back to the last accepted adapter
     else:
-        save_adapter(self.model, self.checkpoint_dir / str(n), report | {"base_model": self.base_name,
-                     "memory_ids": [r.id for r in new], "replay_ids": [r.id for r in old]})
+        on_main(save_adapter, self.model, self.checkpoint_dir / str(n), report | {"base_model": self.base_name,
+                "memory_ids": [r.id for r in new], "replay_ids": [r.id for r in old]})
     report["seconds"] = time.time() - t0
-    self._write_history(report)                            # the accepted adapter counts from here on
-    if not reasons: self.memory.mark_consolidated([r.id for r in new], n)
-    if self.gate.reward(gains): self.gate.policy.save(self.checkpoint_dir / "policy.json")   # rewarded with the held-out gains
+    report = self._write_history(report)                   # the accepted adapter counts from here on
+    if not reasons: on_main(self.memory.mark_consolidated, [r.id for r in new], n)
+    if self.gate.reward(gains): on_main(self.gate.policy.save, self.checkpoint_dir / "policy.json")   # rewarded with the held-out gains
+    if distributed() and not is_main_process(): self.memory.refresh()
     return report
 def _plain(model):
     "The base model under a PeftModel (its LoRA layers removed, nothing merged)."
@@ -356,7 +375,11 @@ def perplexity(self: SleepTrainAgent, texts: Sequence[str], routed: bool = True)
 # %% ../nbs/09_agent.ipynb #80e03bcc
 @patch
 def save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
-    "Save the agent (adapter, sleep checkpoints, memory, policy, base model reference or weights, metadata) to `path` atomically."
+    "Save the agent (adapter, sleep checkpoints, memory, policy, base model reference or weights, metadata) to `path` atomically (under a launcher: by the main process, the others waiting)."
+    return on_main(self._save_pretrained, path)
+
+@patch
+def _save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
     path = Path(path)
     try: path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise OSError(f"path {str(path)!r} is not writable: {e.strerror or e}") from None

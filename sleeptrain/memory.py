@@ -304,6 +304,14 @@ def history(self: Hippocampus, id: str) -> list[MemoryRecord]:
 
 # %% ../nbs/02_memory.ipynb #bb828879
 @patch
+def refresh(self: Hippocampus) -> Hippocampus:
+    "Reopen the table so that this handle sees what another process or connection wrote since it was opened (a LanceDB table handle keeps the version it opened); returns the store."
+    if self.read_only: raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; refresh the live store")
+    self._table = self.db.open_table(self.table_name) if self.table_name in self._table_names() else None
+    self._exact = self._indexed = None
+    return self
+
+@patch
 def checkout(self: Hippocampus, version: int) -> Hippocampus:
     "A read-only view of this store at table `version` (time travel)."
     if self._table is None: raise ValueError("version: the store is empty, there is nothing to check out")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_sleep.ipynb #04de0983
 from __future__ import annotations
-import contextlib, math, random, time
+import contextlib, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
@@ -14,8 +14,9 @@ from .models import chat_prompts, lm_quantization
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
            'length_batches', 'collate', 'pack', 'packed_loss', 'packing_ok', 'add_lora', 'base_only', 'kl_targets',
-           'kl_loss', 'train_lora', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state',
-           'save_adapter', 'load_adapter', 'bench_throughput']
+           'kl_loss', 'train_lora', 'distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrier',
+           'broadcast_object', 'on_main', 'process_device', 'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs',
+           'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -298,12 +299,13 @@ def _flop_counter():
 
 def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: SleepConfig = None,
                logger_fn: Optional[Callable[[dict], None]] = None, kl: Optional[dict] = None, desc: str = "sleep") -> dict:
-    "Train the active LoRA of `model` on (question, answer) `pairs` (+ the KL term on `kl` targets); returns the training report."
+    "Train the active LoRA of `model` on (question, answer) `pairs` (+ the KL term on `kl` targets); returns the training report. Under a multi-process launch each process trains its shard of every batch (see *Multi-process sleep*)."
     config = config or SleepConfig()
     if not isinstance(model, PeftModel): raise TypeError(f"model must be a PeftModel (use add_lora first), got {type(model).__name__}")
     if not pairs: raise ValueError("pairs must contain at least one (question, answer) pair, got none")
+    rank, world = rank_world()          # (0, 1) without a launcher
     seed_everything(config.seed)
-    rng = random.Random(config.seed)
+    rng = random.Random(config.seed)    # every process makes the same calls on it: the same batches, the same KL rows
     examples = encode_pairs(tok, pairs, config.max_length)
     dev = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
@@ -313,41 +315,159 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config.schedule, total, int(total * config.warmup_ratio)))
     use_bf16 = config.bf16 if config.bf16 is not None else (dev.type == "cuda" and torch.cuda.is_bf16_supported())
     use_kl = kl is not None and config.kl_weight > 0
-    report = _reporter(config)
+    report = _reporter(config) if rank == 0 else None
     packed = config.packing and packing_ok(model, examples[:min(4, len(examples))], tok.pad_token_id)
-    losses, kls, tokens, padded, step, flops_per_token, t0 = [], [], 0, 0, 0, 0.0, time.time()
+    kl_tokens = lambda rows: int(kl["attention_mask"][list(rows)].sum())
+    losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
     model.train()
-    bar = progress(total=total, desc=desc)
+    bar = progress(total=total, desc=desc, **({"disable": True} if rank else {}))
     try:
         for epoch in range(config.epochs):
             batches = length_batches(examples, config.batch_size, rng)
             for i, b in enumerate(batches):
-                enc = pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)
-                counter = _flop_counter() if step == 0 and i == 0 else None
-                with (counter or contextlib.nullcontext()):
-                    with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                        loss = packed_loss(model, enc) if packed else model(**enc).loss
-                        if use_kl:
-                            rows = rng.sample(range(len(kl["input_ids"])), min(config.kl_batch, len(kl["input_ids"])))
-                            klv = kl_loss(model, kl, rows) / config.grad_accum
-                    ((loss + (config.kl_weight * klv if use_kl else 0)) / config.grad_accum).backward()
-                n_tok = enc["input_ids"].numel() if packed else int(enc["attention_mask"].sum())
-                if counter is not None: flops_per_token = counter.get_total_flops() / n_tok
-                tokens += n_tok; padded += enc["input_ids"].numel()
+                rows = rng.sample(range(len(kl["input_ids"])), min(config.kl_batch, len(kl["input_ids"]))) if use_kl else []
+                n_all, n_pad = _batch_tokens(b, packed, world)          # the whole (global) batch
+                tokens += n_all; padded += n_pad
+                w = wk = 1.0
+                if world > 1:                                           # this process's shard, weighted by its share of the tokens
+                    b, w = shard(b, rank, world, answer_tokens)
+                    if use_kl: rows, wk = shard(rows, rank, world, kl_tokens)
+                counter = _flop_counter() if not measured and b else None      # FLOPs of this process's first batch
+                measured = measured or bool(b)
+                loss = klv = None
+                if b or rows:
+                    enc = (pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)) if b else None
+                    with (counter or contextlib.nullcontext()):
+                        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
+                            if b: loss = packed_loss(model, enc) if packed else model(**enc).loss
+                            if rows: klv = kl_loss(model, kl, rows) / config.grad_accum
+                        if world == 1: obj = loss + (config.kl_weight * klv if use_kl else 0)
+                        else: obj = (loss * w if loss is not None else 0) + (config.kl_weight * wk * klv if klv is not None else 0)
+                        (obj / config.grad_accum).backward()
+                    if counter is not None:
+                        n_tok = enc["input_ids"].numel() if packed else int(enc["attention_mask"].sum())
+                        flops_per_token = counter.get_total_flops() / n_tok
                 if (i + 1) % config.grad_accum == 0 or i + 1 == len(batches):
+                    if world > 1:      # sum the weighted gradients (and this batch's loss and KL) over the processes: one all-reduce
+                        last_loss, last_kl = _sum_across(params, [loss.item() * w if loss is not None else 0.0,
+                                                                  klv.item() * config.grad_accum * wk if klv is not None else 0.0])
+                    else: last_loss, last_kl = loss.item(), (klv.item() * config.grad_accum if use_kl else 0.0)
                     gnorm = float(torch.nn.utils.clip_grad_norm_(params, config.grad_clip))
                     opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-                    step += 1; losses.append(loss.item()); kls.append(klv.item() * config.grad_accum if use_kl else 0.0)
+                    step += 1; losses.append(last_loss); kls.append(last_kl)
                     bar.update(1); bar.set_postfix(loss=f"{losses[-1]:.3f}")
                     entry = {"step": step, "epoch": epoch, "loss": losses[-1], "kl": kls[-1], "grad_norm": gnorm, "lr": sched.get_last_lr()[0]}
                     if logger_fn: logger_fn(entry)
                     if report: report(entry)
+        if world > 1: _broadcast_params(params)      # identical already (identical steps); made certain, bit for bit
     finally:
         bar.close(); model.eval()
     secs = time.time() - t0
     return {"losses": losses, "kl": kls, "steps": step, "n_examples": len(examples), "tokens": tokens,
             "padding_fraction": 1 - tokens / max(1, padded), "seconds": secs, "tokens_per_s": tokens / max(secs, 1e-9),
-            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed}
+            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed, "world_size": world}
+
+
+# %% ../nbs/07_sleep.ipynb #d1f0a7c2
+def distributed() -> bool:
+    "Whether this process is one of several started by a launcher (`accelerate launch`, `torchrun`): `WORLD_SIZE` > 1."
+    try: return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError: return False
+
+def dist_state():
+    "accelerate's `PartialState` under a multi-process launch (its first use initialises the process group: gloo on the CPU, nccl on CUDA), or None without one."
+    if not distributed(): return None
+    from accelerate import PartialState
+    cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes") or not torch.cuda.is_available()
+    s = PartialState(cpu=cpu)
+    if s.num_processes < 2: raise RuntimeError(f"WORLD_SIZE={os.environ.get('WORLD_SIZE')} but accelerate set up {s.num_processes} process ({s.distributed_type}); launch with `accelerate launch` or `torchrun`")
+    return s
+
+def rank_world() -> tuple[int, int]:
+    "(rank, number of processes) of this process: (0, 1) without a launcher."
+    s = dist_state()
+    return (s.process_index, s.num_processes) if s is not None else (0, 1)
+
+def is_main_process() -> bool:
+    "Whether this process is the one that writes (adapters, metadata, memory): always without a launcher, rank 0 under one."
+    return rank_world()[0] == 0
+
+def barrier() -> None:
+    "Wait until every process reaches this point (a no-op without a launcher)."
+    s = dist_state()
+    if s is not None: s.wait_for_everyone()
+
+def broadcast_object(obj, src: int = 0):
+    "The picklable `obj` of process `src`, on every process (`obj` itself without a launcher)."
+    if not distributed(): return obj
+    from accelerate.utils import broadcast_object_list
+    dist_state()
+    box = [obj]
+    broadcast_object_list(box, from_process=src)
+    return box[0]
+
+def _picklable(x) -> bool:
+    import pickle
+    try: pickle.dumps(x); return True
+    except Exception: return False
+
+def on_main(fn: Callable, *args, **kwargs):
+    "Run `fn(*args, **kwargs)` on the main process only; every process returns its result — or raises its exception — once it is done, the others waiting. Without a launcher: `fn(...)`. `fn` must not communicate itself."
+    if not distributed(): return fn(*args, **kwargs)
+    if not is_main_process():
+        status, value = broadcast_object(None)
+        if status == "error": raise value
+        return value
+    try: res, err = fn(*args, **kwargs), None
+    except Exception as e: res, err = None, e
+    shared = err if err is None or _picklable(err) else RuntimeError(f"{type(err).__name__} on the main process: {err}")
+    broadcast_object(("ok", res) if err is None else ("error", shared))
+    if err is not None: raise err
+    return res
+
+def process_device():
+    "The accelerator a process should load its model onto under a launcher (`cuda:<local rank>`), or None (no launcher, or CPU processes: the usual choice)."
+    s = dist_state()
+    return s.device if s is not None and s.device.type != "cpu" else None
+
+def answer_tokens(examples: Sequence[dict]) -> int:
+    "How many answer tokens the loss over `examples` averages: labels other than -100 after the first position (the next-token targets)."
+    return sum(sum(l != -100 for l in e["labels"][1:]) for e in examples)
+
+def shard(items: Sequence, rank: int, world: int, count: Callable[[Sequence], float] = len) -> tuple[list, float]:
+    "Process `rank`'s share of a global batch `items` (every `world`-th item from the `rank`-th) and its weight `count(share) / count(items)`: the shards' mean losses, so weighted, add up to the mean over the whole batch."
+    if isinstance(world, bool) or not isinstance(world, int) or world < 1 or isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world:
+        raise ValueError(f"shard needs an integer world >= 1 and rank in [0, world), got rank={rank!r}, world={world!r}")
+    part = list(items[rank::world])
+    total = count(items)
+    return part, (count(part) / total if part and total else 0.0)
+
+def _batch_tokens(batch: Sequence[dict], packed: bool, world: int = 1) -> tuple[int, int]:
+    "(real tokens, tokens with padding) of a global `batch` trained as `world` shards (one packed row, or one padded batch, each)."
+    real = sum(len(e["input_ids"]) for e in batch)
+    if packed: return real, real
+    return real, sum(len(s) * max(len(e["input_ids"]) for e in s) for s in (batch[r::world] for r in range(world)) if s)
+
+def _sum_across(params: Sequence[torch.Tensor], extra: Sequence[float] = ()) -> list[float]:
+    "Sum the gradients of `params` (a missing one counts as zeros) and the numbers `extra` over the processes, in one all-reduce; the gradients are replaced by the sums, the summed `extra` returned."
+    from accelerate.utils import reduce
+    dev = params[0].device
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1).to(dev, torch.float32) for g in grads] + [torch.tensor(list(extra), dtype=torch.float32, device=dev)])
+    flat = reduce(flat, reduction="sum")
+    off = 0
+    for p, g in zip(params, grads):
+        p.grad = flat[off:off + g.numel()].view(g.shape).to(p.device, g.dtype); off += g.numel()
+    return flat[off:].tolist()
+
+@torch.no_grad()
+def _broadcast_params(params: Sequence[torch.Tensor], src: int = 0) -> None:
+    "Give every process the values of `params` on process `src` (one broadcast)."
+    from accelerate.utils import broadcast
+    dev = params[0].device
+    flat = broadcast(torch.cat([p.detach().reshape(-1).to(dev, torch.float32) for p in params]), from_process=src)
+    off = 0
+    for p in params: p.copy_(flat[off:off + p.numel()].view(p.shape)); off += p.numel()
 
 # %% ../nbs/07_sleep.ipynb #8817c59c
 @dataclass
