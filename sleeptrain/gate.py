@@ -57,11 +57,13 @@ class WakeGate:
     def expert(self, name: str, f: dict) -> tuple[str, str]:
         "The action (and reason) of expert `name` — or of the raw action `name` — for features `f`."
         if name in ACTIONS: return name, f"policy chose {name}"
-        if name == "store_all": return "STORE", "expert store_all"
         if name not in EXPERTS: raise ValueError(f"unknown expert {name!r}; experts are {EXPERTS}")
-        if name == "careful" and f["contradiction"] >= self.conflict_threshold: return "CORRECT", f"expert careful: contradicts a memory (p={f['contradiction']:.2f})"
-        if f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
-        return "STORE", f"expert {name}: novel"
+        p = f.get("contradiction", 0.0)
+        conflict = p >= self.conflict_threshold
+        if name == "careful" and conflict: return "REJECT", f"expert careful: keeps the established memory (contradiction p={p:.2f})"
+        if name != "store_all" and f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
+        if conflict: return "CORRECT", f"expert {name}: kept as a correction of a contradicted memory (p={p:.2f})"   # never two contradicting memories
+        return "STORE", f"expert {name}" + ("" if name == "store_all" else ": novel")
 
     def source_trust(self, source: str) -> float:
         "How far memories from `source` are trusted, in [0, 1]."
