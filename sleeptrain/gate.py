@@ -35,7 +35,7 @@ class WakeGate:
     "Importance + contradiction + policy -> STORE / REJECT / CORRECT for each candidate memory, logged."
     def __init__(self, memory, importance=None, judge: Optional[ContradictionJudge] = None, policy=None,
                  min_importance: float = 0.0, novelty_threshold: float = 0.3, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None,
-                 trust: Optional[dict] = None, default_trust: float = 0.5):
+                 trust: Optional[dict] = None, default_trust: float = 0.5, duplicate_threshold: float = 0.9):
         self.memory, self.importance, self.judge, self.policy = memory, importance, judge, policy
         self.trust, self.default_trust = {"user": 1.0} | dict(trust or {}), default_trust
         for k, v in list(self.trust.items()) + [("default_trust", default_trust)]:
@@ -43,6 +43,7 @@ class WakeGate:
         if policy is not None and set(policy.actions) != set(ACTIONS) and not set(policy.actions) <= set(EXPERTS):
             raise ValueError(f"policy actions must be the raw actions {ACTIONS} or experts among {EXPERTS}, got {policy.actions}")
         self.min_importance, self.novelty_threshold, self.conflict_threshold, self.top_k = min_importance, novelty_threshold, conflict_threshold, top_k
+        self.duplicate_threshold = duplicate_threshold
         log_dir = Path(log_dir) if log_dir is not None else (Path(memory.uri) if "://" not in memory.uri else None)
         self.decisions_log = log_dir / "decisions.jsonl" if log_dir else None
         self.rejected_log = log_dir / "rejected.jsonl" if log_dir else None
@@ -60,8 +61,9 @@ class WakeGate:
         if name not in EXPERTS: raise ValueError(f"unknown expert {name!r}; experts are {EXPERTS}")
         p = f.get("contradiction", 0.0)
         conflict = p >= self.conflict_threshold
-        if name == "careful" and conflict: return "REJECT", f"expert careful: keeps the established memory (contradiction p={p:.2f})"
         if name != "store_all" and f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
+        if name == "careful" and not conflict and f.get("similarity", 0.0) >= self.duplicate_threshold:
+            return "REJECT", f"expert careful: a near-duplicate of a memory (similarity {f['similarity']:.2f} >= {self.duplicate_threshold})"
         if conflict: return "CORRECT", f"expert {name}: kept as a correction of a contradicted memory (p={p:.2f})"   # never two contradicting memories
         return "STORE", f"expert {name}" + ("" if name == "store_all" else ": novel")
 
