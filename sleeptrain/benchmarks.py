@@ -334,6 +334,18 @@ def _check_setup(out: Path, setup: dict) -> None:
     diff = sorted(k for k in set(old) | set(setup) if old.get(k) != setup.get(k))
     if diff: raise ValueError(f"--out {str(out)!r} holds results of another stream or setup ({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a fresh --out")
 
+def _check_systems(systems, ablations, ablation_system: str) -> tuple[list, list]:
+    "`systems` and `ablations` (of `ablation_system`) as lists without repeats, checked."
+    systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
+    ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
+    if ablations:
+        grid = ablation_grid(ablation_system)
+        bad = [a for a in ablations if a not in grid]
+        if bad: raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {bad!r}" + ("; no_share applies to sleeptrain+share only" if "no_share" in bad else ""))
+    return systems, ablations
+
 def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = SYSTEMS, model=None, out=None,
                   ablations: Sequence[str] = (), ablation_system: str = "sleeptrain", config=None, gates=None, updates: int = 1,
                   poison: int = 1, distractors: int = 1, probes: int = 2, max_new_tokens: int = 24, route_threshold: Optional[float] = 0.5,
@@ -353,14 +365,7 @@ def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems
     from sleeptrain.report import leaderboard_row, write_leaderboard, read_leaderboard, write_report, plot_recall_per_day, plot_compute
     from sleeptrain.widgets import figure_png, hedge_plot
     _count("probes", probes, 1); _count("max_new_tokens", max_new_tokens, 1)
-    systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
-    ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
-    bad = [s for s in systems if s not in SYSTEMS]
-    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
-    if ablations:
-        grid = ablation_grid(ablation_system)
-        bad = [a for a in ablations if a not in grid]
-        if bad: raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {bad!r}" + ("; no_share applies to sleeptrain+share only" if "no_share" in bad else ""))
+    systems, ablations = _check_systems(systems, ablations, ablation_system)
     stream = make_stream(days, facts_per_day, seed, updates, poison, distractors)
     cfg = config or SleepConfig(seed=seed)
     gates = gates or SleepGates()
@@ -679,13 +684,7 @@ def run_sweep(days: int = 5, facts_per_day: int = 12, seeds: Sequence[int] = (0,
     from sleeptrain.sleep import SleepConfig
     seeds = list(dict.fromkeys([seeds] if isinstance(seeds, int) else seeds or ()))
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds): raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
-    systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
-    ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
-    bad = [s for s in systems if s not in SYSTEMS]
-    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
-    if ablations:
-        grid = ablation_grid(ablation_system)
-        if any(a not in grid for a in ablations): raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {ablations!r}")
+    systems, ablations = _check_systems(systems, ablations, ablation_system)
     _count("cpus_per_task", cpus_per_task, 1)
     if ray is not None and not (model is None or isinstance(model, str)): raise TypeError(f"with ray, model must be a name or path that each task loads, got {type(model).__name__}")
     out = Path(out or tempfile.mkdtemp(prefix="sweep-"))
