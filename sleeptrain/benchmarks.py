@@ -638,8 +638,9 @@ def aggregate_continual(out, echo=print) -> dict:
         seed = res["seed"]; base_recall[seed] = res["base_recall"]
         mats = json.loads((d / "matrices.json").read_text())
         sleeps = json.loads((d / "sleeps.json").read_text()) if (d / "sleeps.json").exists() else {}
+        rows_here = {(r["system"], r["ablation"]): r for r in read_leaderboard(d / "leaderboard.json")}
         for label, m in mats.items():
-            row = next(r for r in read_leaderboard(d / "leaderboard.json") if (r["system"], r["ablation"]) == (m["system"], m["ablation"]))
+            row = rows_here[(m["system"], m["ablation"])]
             per.setdefault((m["system"], m["ablation"]), {})[seed] = (row, m["R"], [{**x, "seed": seed} for x in sleeps.get(label, [])])
         if policy is None and (d / "hedge_policy.json").exists(): policy = (seed, Hedge.load(d / "hedge_policy.json"))
     seeds = sorted(base_recall)
@@ -701,9 +702,10 @@ def run_sweep(days: int = 5, facts_per_day: int = 12, seeds: Sequence[int] = (0,
             units += [{"seed": s, "label": f"{ablation_system}/{a}", "systems": [], "ablations": [a], "out": str(out / f"seed{s}" / _slug(f"{ablation_system}/{a}"))} for a in ablations]
     for u in units: u["ablation_system"] = ablation_system
     for u in units: _check_setup(Path(u["out"]), _setup(days, facts_per_day, u["seed"], model, cfg(u["seed"]), **kwargs))
-    todo = [m for m in map(_missing, units) if m is not None]
-    for u in units:
-        if _missing(u) != u: echo(f"seed {u['seed']} {u['label']}: rows already in {u['out']} kept" + ("" if _missing(u) is None else ", the rest runs"))
+    missing = [_missing(u) for u in units]
+    todo = [m for m in missing if m is not None]
+    for u, m in zip(units, missing):
+        if m != u: echo(f"seed {u['seed']} {u['label']}: rows already in {u['out']} kept" + ("" if m is None else ", the rest runs"))
     common = dict(days=days, facts_per_day=facts_per_day, ablation_system=ablation_system, **kwargs)
     failures = []
     if ray is None:
