@@ -2,13 +2,14 @@
 """Share benchmark: one adapter per day of new fictional facts, then, in one run on the same adapters,
 recall of every day's facts with each day's own adapter, with the Share merged adapter (at several
 explained-variance settings) and with PEFT's own `add_weighted_adapter` merges (cat = exact sum, linear,
-ties, svd); stored parameters of each; and a new day trained with Share coefficients only next to a full
+ties, svd); the agent's scheme (each day learnt on top of the merged earlier days, earlier facts replayed,
+then absorbed); stored parameters of each; and a new day trained with Share coefficients only next to a full
 LoRA. Prints a table and ends with one line of JSON (`--json FILE` writes it too).
 
     python bench/share.py --days 4 --facts 8 --seed 0
     python bench/share.py --model tiny --days 2 --facts 2 --epochs 1   # smoke run on a tiny random model
 """
-import argparse, json, sys, time
+import argparse, json, random, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,11 +62,15 @@ def main(argv=None) -> int:
     res = {"days": a.days, "facts_per_day": a.facts, "seed": a.seed, "model": a.model or "default", "epochs": a.epochs, "rank": a.rank,
            "weight": a.w, "chance_level": chance_level(items), "base_recall": [ask(base, p) for p in probes[:a.days]], "n_locality": len(loc_set), "base_ppl": base_ppl}
 
-    def train_day(d, model=None, lr=None):
-        "A fresh adapter (or the given model) trained on day d's facts alone (at learning rate `lr`, default the LoRA's); (trained model, seconds)."
+    day_pairs = [teacher_pairs(TemplateTeacher(), [it.statement for it in day]) for day in day_items]
+
+    def train_day(d, model=None, lr=None, replay=False):
+        "A fresh adapter (or the given model) trained on day d's facts (at learning rate `lr`, default the LoRA's), alone or with as many pairs of the earlier days replayed (seeded); (trained model, seconds)."
         pm = model if model is not None else add_lora(base, cfg)
+        pairs, old = list(day_pairs[d]), [q for e in range(d) for q in day_pairs[e]]
+        if replay and old: pairs += random.Random(a.seed * 1000 + d).sample(old, min(len(old), len(pairs)))
         ts = time.time()
-        train_lora(pm, tok, teacher_pairs(TemplateTeacher(), [it.statement for it in day_items[d]]), cfg if lr is None else replace(cfg, lr=lr), desc=f"day {d + 1}")
+        train_lora(pm, tok, pairs, cfg if lr is None else replace(cfg, lr=lr), desc=f"day {d + 1}")
         return pm, time.time() - ts
 
     adapters, seconds, separate = [], [], []
@@ -116,18 +121,19 @@ def main(argv=None) -> int:
     base = pm.unload()
     best_peft = max((v["recall"] for v in res["peft"].values() if "recall" in v), default=None)
 
-    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), then absorbed (ShareConfig defaults)
+    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), with the earlier days' facts replayed
+    # beside the new ones (half the pairs, as the agent's sleep rehearses), then absorbed (ShareConfig defaults)
     sc = ShareConfig()
     top, modes, ts = sc.fit([adapters[0]]), ["lora"], time.time()
     for d in range(1, a.days):
         coef = len(top) >= sc.free_days
         pm = top.coefficient_model(base, p=sc.p if coef else a.rank, phi=min(sc.phi, top.max_phi()), seed=a.seed + d, on_top=True, coefficients=coef)
-        pm, _ = train_day(d, pm, lr=sc.lr if coef else None)
+        pm, _ = train_day(d, pm, lr=sc.lr if coef else None, replay=True)
         top = top.absorb(top.finish_adapter(pm)); modes.append("coefficients" if coef else "free")
         base = pm.unload()
     st = top.stats()
     model = top.merged_model(base)
-    res["share_on_top"] = judge("share on top", model, {"modes": modes, "explained_variance": sc.explained_variance, "train_seconds": time.time() - ts,
+    res["share_on_top"] = judge("share on top", model, {"modes": modes, "explained_variance": sc.explained_variance, "replay": True, "train_seconds": time.time() - ts,
                                                          "stored_params": st["coefficient_params"], "basis_params": st["basis_params"],
                                                          "ratio_without_basis": st["ratio_without_basis"], "ratio_with_basis": st["ratio_with_basis"],
                                                          "max_error": max(top.errors), "merged_rank": model.peft_config["default"].r})

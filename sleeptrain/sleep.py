@@ -545,8 +545,8 @@ def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
         best = min(best, time.perf_counter() - t)
     return 2 * n ** 3 / best
 
-def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, echo=print) -> dict:
-    "Training tokens/s, padding and FLOP/s of `train_lora` (packed, and padded) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run."
+def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, bf16: Optional[bool] = None, echo=print) -> dict:
+    "Training tokens/s, padding and FLOP/s of `train_lora` (packed, and padded) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device)."
     import tempfile
     from dataclasses import replace
     from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
@@ -555,17 +555,19 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     from sleeptrain.teacher import TemplateTeacher
     base, tok = model if isinstance(model, tuple) else load_lm(model)
     dev = next(base.parameters()).device
-    cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed)
+    cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
     pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
     examples = encode_pairs(tok, pairs, cfg.max_length)
     real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
     peak = _matmul_peak(dev)
-    echo(f"{len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s); matmul peak {peak / 1e9:.1f} GFLOP/s")
     pm = add_lora(base, cfg)
     ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
+    use_bf16 = ours["bf16"]                                       # the precision every trainer below uses
+    echo(f"{len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), {'bf16 autocast' if use_bf16 else 'fp32'}; "
+         f"fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
     base = pm.unload()
     pm = add_lora(base, cfg)
-    unpacked = train_lora(pm, tok, pairs, replace(cfg, packing=False), desc="train_lora, padded")   # length-bucketed padded batches
+    unpacked = train_lora(pm, tok, pairs, replace(cfg, packing=False, bf16=use_bf16), desc="train_lora, padded")   # length-bucketed padded batches
     base = pm.unload()
     pm = add_lora(base, cfg)
     collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
@@ -574,18 +576,18 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
         args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=batch_size, num_train_epochs=epochs, learning_rate=cfg.lr,
                                  lr_scheduler_type="linear", warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio), max_grad_norm=cfg.grad_clip, weight_decay=cfg.weight_decay,
                                  logging_strategy="no", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
-                                 dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu")
+                                 dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu", bf16=use_bf16)
         trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
         batches = list(trainer.get_train_dataloader())
         hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
         first = {k: v.to(dev) for k, v in batches[0].items()}
         counter = _flop_counter()
-        with (counter or contextlib.nullcontext()): pm(**first).loss.backward()
+        with (counter or contextlib.nullcontext()), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16): pm(**first).loss.backward()
         pm.zero_grad(set_to_none=True)
         hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
         t = time.time(); trainer.train(); hf_s = time.time() - t
     pm.unload()
-    res = {"examples": len(examples), "epochs": epochs, "batch_size": batch_size, "real_tokens": real_tokens, "matmul_peak_flops": peak,
+    res = {"examples": len(examples), "epochs": epochs, "batch_size": batch_size, "bf16": use_bf16, "real_tokens": real_tokens, "matmul_peak_flops": peak,
            "ours_seconds": ours["seconds"], "ours_tokens_per_s": real_tokens / ours["seconds"], "ours_padding_fraction": ours["padding_fraction"],
            "ours_flops": ours["flops"], "ours_flops_per_s": ours["flops"] / ours["seconds"], "ours_packed": ours["packed"],
            "bucketed_seconds": unpacked["seconds"], "bucketed_tokens_per_s": real_tokens / unpacked["seconds"],
