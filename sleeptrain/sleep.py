@@ -13,10 +13,11 @@ from .models import chat_prompts, lm_quantization
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'pack', 'packed_loss', 'packing_ok', 'add_lora', 'base_only', 'kl_targets',
-           'kl_loss', 'train_lora', 'distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrier',
-           'broadcast_object', 'on_main', 'process_device', 'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs',
-           'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
+           'length_batches', 'collate', 'pack', 'packed_loss', 'padded_loss', 'use_packing', 'packing_ok', 'add_lora',
+           'base_only', 'kl_targets', 'kl_loss', 'train_lora', 'distributed', 'dist_state', 'rank_world',
+           'is_main_process', 'barrier', 'broadcast_object', 'on_main', 'process_device', 'answer_tokens', 'shard',
+           'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter',
+           'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -39,7 +40,7 @@ class SleepConfig:
     schedule: str = "linear"        # linear | cosine | constant decay after warm-up
     weight_decay: float = 0.0
     grad_clip: float = 1.0
-    packing: bool = True            # concatenate each batch into one row (no padding) and compute logits only where there are labels
+    packing: Optional[bool] = None  # True: each batch in one row (no padding); False: length-bucketed padded batches; None: one row only under a varlen flash-attention kernel. Logits only at answer tokens either way
     replay_ratio: float = 4.0       # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
     replay_pairs: int = 2           # training pairs per replayed old memory (0: all the teacher's pairs)
     self_distill: bool = True       # rehearse the base model's own answers to generic prompts
@@ -66,6 +67,7 @@ class SleepConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v): raise ValueError(f"SleepConfig.{k} must be a positive number, got {v!r}")
         if self.schedule not in ("linear", "cosine", "constant"): raise ValueError(f"SleepConfig.schedule must be 'linear', 'cosine' or 'constant', got {self.schedule!r}")
+        if self.packing not in (None, True, False): raise ValueError(f"SleepConfig.packing must be None (auto), True or False, got {self.packing!r}")
         if not isinstance(self.gradient_checkpointing, bool): raise ValueError(f"SleepConfig.gradient_checkpointing must be True or False, got {self.gradient_checkpointing!r}")
         if self.report_to not in (None, "tensorboard", "wandb"): raise ValueError(f"SleepConfig.report_to must be None, 'tensorboard' or 'wandb', got {self.report_to!r}")
         if not (self.target_modules == "all-linear" or (isinstance(self.target_modules, (list, tuple)) and self.target_modules
@@ -134,6 +136,21 @@ def packed_loss(model, enc: dict) -> torch.Tensor:
     "Mean cross-entropy of the answer tokens of a `pack`ed row; logits are computed only at those positions."
     out = model(input_ids=enc["input_ids"], position_ids=enc["position_ids"], use_cache=False, logits_to_keep=enc["keep"])
     return torch.nn.functional.cross_entropy(out.logits[0].float(), enc["targets"])
+
+def padded_loss(model, enc: dict) -> torch.Tensor:
+    "Mean cross-entropy of the answer tokens of a `collate`d batch; logits are computed only at those positions (all of them for a model without `get_decoder`)."
+    lm = model.get_base_model() if isinstance(model, PeftModel) else model
+    decoder = getattr(lm, "get_decoder", lambda: None)()
+    head = lm.get_output_embeddings()
+    if decoder is None or head is None: return model(**enc).loss
+    h = decoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], use_cache=False).last_hidden_state
+    labels = enc["labels"][:, 1:]; keep = labels != -100
+    return torch.nn.functional.cross_entropy(head(h[:, :-1][keep]).float(), labels[keep])
+
+def use_packing(model, config) -> bool:
+    "Whether to pack: `config.packing`, or when None, whether `model` runs a variable-length flash-attention kernel (on SDPA or eager attention a packed row pays for attention across the whole row)."
+    if config.packing is not None: return config.packing
+    return str(getattr(model.config, "_attn_implementation", "")).startswith("flash_attention")
 
 @torch.no_grad()
 def packing_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
@@ -316,7 +333,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     use_bf16 = config.bf16 if config.bf16 is not None else (dev.type == "cuda" and torch.cuda.is_bf16_supported())
     use_kl = kl is not None and config.kl_weight > 0
     report = _reporter(config) if rank == 0 else None
-    packed = config.packing and packing_ok(model, examples[:min(4, len(examples))], tok.pad_token_id)
+    packed = use_packing(model, config) and packing_ok(model, examples[:min(4, len(examples))], tok.pad_token_id)
     kl_tokens = lambda rows: int(kl["attention_mask"][list(rows)].sum())
     losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
     model.train()
@@ -339,7 +356,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
                     enc = (pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)) if b else None
                     with (counter or contextlib.nullcontext()):
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                            if b: loss = packed_loss(model, enc) if packed else model(**enc).loss
+                            if b: loss = packed_loss(model, enc) if packed else padded_loss(model, enc)
                             if rows: klv = kl_loss(model, kl, rows) / config.grad_accum
                         if world == 1: obj = loss + (config.kl_weight * klv if use_kl else 0)
                         else: obj = (loss * w if loss is not None else 0) + (config.kl_weight * wk * klv if klv is not None else 0)
@@ -545,29 +562,35 @@ def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
         best = min(best, time.perf_counter() - t)
     return 2 * n ** 3 / best
 
-def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, bf16: Optional[bool] = None, echo=print) -> dict:
-    "Training tokens/s, padding and FLOP/s of `train_lora` (packed, and padded) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device)."
+def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, bf16: Optional[bool] = None,
+                     workload: str = "sleep", echo=print) -> dict:
+    "Training tokens/s, padding and FLOP/s of `train_lora` (its default batching, and packed rows) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device). `workload='sleep'`: what a sleep trains on, the facts' pairs plus the base model's own answers to the self-distillation prompts; `'facts'`: the facts' pairs alone."
     import tempfile
     from dataclasses import replace
     from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
-    from sleeptrain.models import load_lm
+    from sleeptrain.models import load_lm, generate
     from sleeptrain.benchmarks import make_facts
     from sleeptrain.teacher import TemplateTeacher
+    if workload not in ("sleep", "facts"): raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
     base, tok = model if isinstance(model, tuple) else load_lm(model)
     dev = next(base.parameters()).device
     cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
     pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
+    if workload == "sleep":          # as a sleep mixes them: self-distillation pairs at SleepConfig.distill_ratio (the agent's baseline answers)
+        answers = generate(base, tok, REHEARSAL_PROMPTS, max_new_tokens=48, desc="self-distillation answers")
+        distill = [(q, a) for q, a in zip(REHEARSAL_PROMPTS, answers) if a.strip()]
+        pairs = pairs + random.Random(seed).sample(distill, min(len(distill), math.ceil(cfg.distill_ratio * len(pairs))))
     examples = encode_pairs(tok, pairs, cfg.max_length)
     real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
     peak = _matmul_peak(dev)
     pm = add_lora(base, cfg)
     ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
     use_bf16 = ours["bf16"]                                       # the precision every trainer below uses
-    echo(f"{len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), {'bf16 autocast' if use_bf16 else 'fp32'}; "
-         f"fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
+    echo(f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), "
+         f"{'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
     base = pm.unload()
     pm = add_lora(base, cfg)
-    unpacked = train_lora(pm, tok, pairs, replace(cfg, packing=False, bf16=use_bf16), desc="train_lora, padded")   # length-bucketed padded batches
+    packed = train_lora(pm, tok, pairs, replace(cfg, packing=True, bf16=use_bf16), desc="train_lora, packed rows")
     base = pm.unload()
     pm = add_lora(base, cfg)
     collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
@@ -587,19 +610,19 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
         hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
         t = time.time(); trainer.train(); hf_s = time.time() - t
     pm.unload()
-    res = {"examples": len(examples), "epochs": epochs, "batch_size": batch_size, "bf16": use_bf16, "real_tokens": real_tokens, "matmul_peak_flops": peak,
-           "ours_seconds": ours["seconds"], "ours_tokens_per_s": real_tokens / ours["seconds"], "ours_padding_fraction": ours["padding_fraction"],
-           "ours_flops": ours["flops"], "ours_flops_per_s": ours["flops"] / ours["seconds"], "ours_packed": ours["packed"],
-           "bucketed_seconds": unpacked["seconds"], "bucketed_tokens_per_s": real_tokens / unpacked["seconds"],
-           "bucketed_padding_fraction": unpacked["padding_fraction"],
-           "hf_seconds": hf_s, "hf_tokens_per_s": real_tokens / hf_s, "hf_padding_fraction": 1 - real_tokens / hf_padded,
-           "hf_flops": hf_flops, "hf_flops_per_s": hf_flops / hf_s}
-    res["speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"]
-    res["ours_peak_fraction"], res["hf_peak_fraction"] = res["ours_flops_per_s"] / peak, res["hf_flops_per_s"] / peak
-    echo(f"train_lora: {res['ours_tokens_per_s']:.0f} tokens/s, padding {res['ours_padding_fraction']:.1%}, {res['ours_flops_per_s'] / 1e9:.1f} GFLOP/s "
-         f"({res['ours_peak_fraction']:.1%} of peak)")
-    echo(f"train_lora without packing (length-bucketed padded batches): {res['bucketed_tokens_per_s']:.0f} tokens/s, padding {res['bucketed_padding_fraction']:.1%}")
-    echo(f"HF Trainer: {res['hf_tokens_per_s']:.0f} tokens/s, padding {res['hf_padding_fraction']:.1%}, {res['hf_flops_per_s'] / 1e9:.1f} GFLOP/s "
-         f"({res['hf_peak_fraction']:.1%} of peak)")
-    echo(f"speed-up {res['speedup']:.2f}x (target >= 1.5x)")
+    res = {"workload": workload, "examples": len(examples), "epochs": epochs, "batch_size": batch_size, "bf16": use_bf16, "real_tokens": real_tokens,
+           "matmul_peak_flops": peak}
+    for name, r in (("ours", ours), ("packed", packed)):
+        res |= {f"{name}_seconds": r["seconds"], f"{name}_tokens_per_s": real_tokens / r["seconds"], f"{name}_padding_fraction": r["padding_fraction"],
+                f"{name}_flops": r["flops"], f"{name}_flops_per_s": r["flops"] / r["seconds"], f"{name}_packed": r["packed"]}
+    res |= {"hf_seconds": hf_s, "hf_tokens_per_s": real_tokens / hf_s, "hf_padding_fraction": 1 - real_tokens / hf_padded,
+            "hf_flops": hf_flops, "hf_flops_per_s": hf_flops / hf_s}
+    res["speedup"], res["packed_speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"], res["packed_tokens_per_s"] / res["hf_tokens_per_s"]
+    for name in ("ours", "packed", "hf"): res[f"{name}_peak_fraction"] = res[f"{name}_flops_per_s"] / peak
+    for name, label in (("ours", f"train_lora ({'packed rows' if ours['packed'] else 'length-bucketed batches'}, answer-only logits)"),
+                        ("packed", "train_lora, packed rows"), ("hf", "HF Trainer + padding collator")):
+        echo(f"{label}: {res[f'{name}_tokens_per_s']:.0f} tokens/s, padding {res[f'{name}_padding_fraction']:.1%}, "
+             f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)")
+    echo(f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)")
     return res
+

@@ -50,7 +50,7 @@ def test_qlora_sleep_trains(slept):
     assert base.sleeptrain_kbit_prepared and lm_quantization(pm) == "4bit"
     assert all("lora_" in n for n, p in pm.named_parameters() if p.requires_grad)
     assert stats["losses"][-1] < stats["losses"][0] - 0.5, stats["losses"]
-    assert stats["kl"][-1] > 0 and stats["packed"] and not stats["bf16"]
+    assert stats["kl"][-1] > 0 and not stats["bf16"]
 
 
 def test_adapter_round_trip_4bit_and_fp32(slept):
