@@ -66,13 +66,15 @@ def _check_same(items: list) -> None:
             if c.get(key) != c0.get(key): raise ValueError(f"adapter {i} has {key}={c.get(key)!r}, adapter 0 has {c0.get(key)!r}")
 
 def _basis(S: torch.Tensor, k: Optional[int], ev: float, centred: bool, what: str):
-    "Mean column, top-k left singular vectors of the (centred) stacked factors, and the explained variance."
+    "Mean column, top-k left singular vectors of the (centred) stacked factors, and the explained variance. The explained-variance rule stops at the numerical rank (singular values above max(shape) x eps x the largest, as `matrix_rank`), so 1.0 keeps exactly the directions the factors span."
     mu = S.mean(1) if centred else torch.zeros(S.shape[0])
     U, s, _ = torch.linalg.svd(S - mu[:, None], full_matrices=False)
-    var = s ** 2; total = float(var.sum()) or 1.0
+    var = s.double() ** 2; total = float(var.sum()) or 1.0
     cum = torch.cumsum(var, 0) / total
     full = len(s)
-    if k is None: k = min(full, int((cum < ev - 1e-9).sum()) + 1)
+    if k is None:
+        rank = max(1, int((s > s[0] * max(S.shape) * torch.finfo(S.dtype).eps).sum()))
+        k = min(rank, int((cum < ev - 1e-9).sum()) + 1)
     elif k > full: raise ValueError(f"k={k} is larger than the stacked rank {full} of the {what} factors")
     return mu, U[:, :k].contiguous(), float(cum[k - 1])
 
