@@ -625,4 +625,3 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
              f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)")
     echo(f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)")
     return res
-
