@@ -20,7 +20,7 @@ from .hedge import Hedge
 from .share import ShareSubspace, ShareConfig, trainable_parameters
 from .metrics import contains, score
 from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
-                              restore_adapter_state, teacher_pairs, base_only, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
+                              restore_adapter_state, teacher_pairs, base_only, self_distillation_pairs, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
                               distributed, is_main_process, on_main, broadcast_object, process_device)
 
 # %% auto #0
@@ -139,10 +139,10 @@ def _read_or_record_baseline(self: SleepTrainAgent) -> dict:
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(path, self._baseline); return self._baseline
     with base_only(self.model):
-        distill = generate(self.model, self.tokenizer, REHEARSAL_PROMPTS, max_new_tokens=48, desc="self-distillation answers")
+        distill = self_distillation_pairs(self.model, self.tokenizer)
         gen = generate(self.model, self.tokenizer, [q for q, _ in GENERAL_QUESTIONS], max_new_tokens=32, desc="locality answers")
         ppl = perplexity(self.model, self.tokenizer, GENERAL_TEXT)
-    self._baseline = {"base_model": self.base_name, "distill": [[q, a] for q, a in zip(REHEARSAL_PROMPTS, distill) if a.strip()],
+    self._baseline = {"base_model": self.base_name, "distill": [list(p) for p in distill],
                       "locality": [[q, g, a] for (q, g), a in zip(GENERAL_QUESTIONS, gen) if contains(a, g)],
                       "general_acc": score(gen, [g for _, g in GENERAL_QUESTIONS]), "ppl": ppl}
     self.checkpoint_dir.mkdir(parents=True, exist_ok=True)

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 from .core import progress, seed_everything, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
-from .models import chat_prompts, lm_quantization
+from .models import chat_prompts, lm_quantization, generate
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'pack', 'packed_loss', 'padded_loss', 'use_packing', 'packing_ok', 'add_lora',
-           'base_only', 'kl_targets', 'kl_loss', 'train_lora', 'distributed', 'dist_state', 'rank_world',
-           'is_main_process', 'barrier', 'broadcast_object', 'on_main', 'process_device', 'answer_tokens', 'shard',
-           'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter',
-           'bench_throughput']
+           'length_batches', 'collate', 'pack', 'packed_loss', 'padded_loss', 'use_packing', 'packing_ok',
+           'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss', 'train_lora', 'distributed',
+           'dist_state', 'rank_world', 'is_main_process', 'barrier', 'broadcast_object', 'on_main', 'process_device',
+           'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state',
+           'save_adapter', 'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -242,6 +242,11 @@ GENERAL_TEXT = [
     "In autumn the leaves of many trees turn yellow, orange and red before they fall. The trees stop making the green pigment that captures sunlight, and the other colours that were hidden become visible.",
     "The museum has a large collection of old maps. Some of them show coastlines that were drawn by sailors hundreds of years ago, with sea monsters painted in the empty parts of the ocean.",
 ]
+
+def self_distillation_pairs(model, tok, max_new_tokens: int = 48) -> list[tuple[str, str]]:
+    "`model`'s own greedy answers to `REHEARSAL_PROMPTS` as (prompt, answer) pairs, empty answers dropped: the self-distillation rehearsal of a sleep."
+    answers = generate(model, tok, REHEARSAL_PROMPTS, max_new_tokens=max_new_tokens, desc="self-distillation answers")
+    return [(q, a) for q, a in zip(REHEARSAL_PROMPTS, answers) if a.strip()]
 
 # %% ../nbs/07_sleep.ipynb #07b3d695
 def add_lora(model, config: SleepConfig) -> PeftModel:
@@ -568,7 +573,7 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     import tempfile
     from dataclasses import replace
     from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
-    from sleeptrain.models import load_lm, generate
+    from sleeptrain.models import load_lm
     from sleeptrain.benchmarks import make_facts
     from sleeptrain.teacher import TemplateTeacher
     if workload not in ("sleep", "facts"): raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
@@ -577,8 +582,7 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
     pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
     if workload == "sleep":          # as a sleep mixes them: self-distillation pairs at SleepConfig.distill_ratio (the agent's baseline answers)
-        answers = generate(base, tok, REHEARSAL_PROMPTS, max_new_tokens=48, desc="self-distillation answers")
-        distill = [(q, a) for q, a in zip(REHEARSAL_PROMPTS, answers) if a.strip()]
+        distill = self_distillation_pairs(base, tok)
         pairs = pairs + random.Random(seed).sample(distill, min(len(distill), math.ceil(cfg.distill_ratio * len(pairs))))
     examples = encode_pairs(tok, pairs, cfg.max_length)
     real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
