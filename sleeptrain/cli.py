@@ -284,6 +284,7 @@ def bench_parser(sub):
     t.add_argument("--batch-size", type=_positive(), default=8)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--workload", default="sleep", choices=["sleep", "facts"], help="sleep: the facts' pairs plus self-distillation answers, as a sleep mixes them (default); facts: the facts' pairs alone")
+    t.add_argument("--repeats", type=_positive(), default=1, help="runs of each trainer, in turns; the fastest counts (a shared machine's slow spells hit all alike)")
     t.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast for every trainer (default: SleepConfig's rule for the device)")
     t.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
     r = bsub.add_parser("retention", help="days of new facts, one sleep per day: SleepTrain vs naive sequential LoRA (accuracy matrix, BWT, damage)")
@@ -333,7 +334,7 @@ def run_bench(args) -> dict:
         res = bench_contradiction(args.backends, model=model, tokenizer=tok, nli_model=args.nli_model, seed=args.seed, per_category=args.per_category)
     elif args.bench == "throughput":
         from sleeptrain.sleep import bench_throughput
-        res = bench_throughput(args.model, facts=args.facts, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, bf16=args.bf16, workload=args.workload)
+        res = bench_throughput(args.model, facts=args.facts, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, bf16=args.bf16, workload=args.workload, repeats=args.repeats)
     elif args.bench == "retention":
         from sleeptrain.benchmarks import run_retention, format_retention
         from sleeptrain.sleep import SleepConfig

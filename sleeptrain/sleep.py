@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_sleep.ipynb #04de0983
 from __future__ import annotations
-import contextlib, math, os, random, time
+import contextlib, inspect, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
@@ -13,11 +13,11 @@ from .models import chat_prompts, lm_quantization, generate
 
 # %% auto #0
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'pack', 'packed_loss', 'padded_loss', 'use_packing', 'packing_ok',
-           'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss', 'train_lora', 'distributed',
-           'dist_state', 'rank_world', 'is_main_process', 'barrier', 'broadcast_object', 'on_main', 'process_device',
-           'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs', 'adapter_state', 'restore_adapter_state',
-           'save_adapter', 'load_adapter', 'bench_throughput']
+           'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
+           'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
+           'train_lora', 'distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrier', 'broadcast_object',
+           'on_main', 'process_device', 'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs', 'adapter_state',
+           'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -41,6 +41,7 @@ class SleepConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     packing: Optional[bool] = None  # True: each batch in one row (no padding); False: length-bucketed padded batches; None: one row only under a varlen flash-attention kernel. Logits only at answer tokens either way
+    shared_prefix: int = 8          # padded batches: leading tokens every row shares (the chat template's system turn), when at least this many, are computed once per batch (0 = never)
     replay_ratio: float = 4.0       # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
     replay_pairs: int = 2           # training pairs per replayed old memory (0: all the teacher's pairs)
     self_distill: bool = True       # rehearse the base model's own answers to generic prompts
@@ -67,6 +68,8 @@ class SleepConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v): raise ValueError(f"SleepConfig.{k} must be a positive number, got {v!r}")
         if self.schedule not in ("linear", "cosine", "constant"): raise ValueError(f"SleepConfig.schedule must be 'linear', 'cosine' or 'constant', got {self.schedule!r}")
+        if not isinstance(self.shared_prefix, int) or isinstance(self.shared_prefix, bool) or self.shared_prefix < 0:
+            raise ValueError(f"SleepConfig.shared_prefix must be a non-negative integer, got {self.shared_prefix!r}")
         if self.packing not in (None, True, False): raise ValueError(f"SleepConfig.packing must be None (auto), True or False, got {self.packing!r}")
         if not isinstance(self.gradient_checkpointing, bool): raise ValueError(f"SleepConfig.gradient_checkpointing must be True or False, got {self.gradient_checkpointing!r}")
         if self.report_to not in (None, "tensorboard", "wandb"): raise ValueError(f"SleepConfig.report_to must be None, 'tensorboard' or 'wandb', got {self.report_to!r}")
@@ -137,13 +140,32 @@ def packed_loss(model, enc: dict) -> torch.Tensor:
     out = model(input_ids=enc["input_ids"], position_ids=enc["position_ids"], use_cache=False, logits_to_keep=enc["keep"])
     return torch.nn.functional.cross_entropy(out.logits[0].float(), enc["targets"])
 
-def padded_loss(model, enc: dict) -> torch.Tensor:
-    "Mean cross-entropy of the answer tokens of a `collate`d batch; logits are computed only at those positions (all of them for a model without `get_decoder`)."
+def shared_prefix(enc: dict) -> int:
+    "Number of leading tokens every row of a `collate`d batch shares (same ids, no padding), at most all but the last column."
+    ids = enc["input_ids"]
+    same = (ids == ids[:1]).all(0) & enc["attention_mask"].bool().all(0)
+    return int(same.long().cumprod(0).sum().clamp(max=ids.shape[1] - 1))
+
+def _decoder_states(decoder, enc: dict, min_prefix: int) -> torch.Tensor:
+    "Last hidden states of a `collate`d batch; a prefix shared by every row (>= `min_prefix` tokens, 0 = never) runs once and reaches the rows through the key/value cache."
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    P = shared_prefix(enc) if min_prefix and ids.shape[0] > 1 else 0
+    if P < max(min_prefix, 1): return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+    pre = decoder(input_ids=ids[:1, :P], use_cache=True)
+    cache = pre["cache"] if "cache" in pre else pre.get("past_key_values")      # named `cache` since transformers 5
+    if cache is None: return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+    cache.batch_repeat_interleave(ids.shape[0])
+    key = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+    rest = decoder(input_ids=ids[:, P:], attention_mask=mask, use_cache=True, **{key: cache}).last_hidden_state
+    return torch.cat([pre.last_hidden_state.expand(ids.shape[0], -1, -1), rest], 1)
+
+def padded_loss(model, enc: dict, min_prefix: int = 0) -> torch.Tensor:
+    "Mean cross-entropy of the answer tokens of a `collate`d batch; logits are computed only at those positions (all of them for a model without `get_decoder`). With `min_prefix` > 0 a prefix of at least that many tokens shared by every row is computed once."
     lm = model.get_base_model() if isinstance(model, PeftModel) else model
     decoder = getattr(lm, "get_decoder", lambda: None)()
     head = lm.get_output_embeddings()
     if decoder is None or head is None: return model(**enc).loss
-    h = decoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], use_cache=False).last_hidden_state
+    h = _decoder_states(decoder, enc, min_prefix)
     labels = enc["labels"][:, 1:]; keep = labels != -100
     return torch.nn.functional.cross_entropy(head(h[:, :-1][keep]).float(), labels[keep])
 
@@ -153,16 +175,24 @@ def use_packing(model, config) -> bool:
     return str(getattr(model.config, "_attn_implementation", "")).startswith("flash_attention")
 
 @torch.no_grad()
-def packing_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
-    "Whether `model` gives the same loss on `batch` packed as padded (its attention separates packed sequences)."
+def _same_loss(model, batch: Sequence[dict], pad_id: int, loss_fn: Callable, tol: float = 1e-3) -> bool:
+    "Whether `loss_fn(model, batch, device)` gives the loss of the plain padded forward pass on `batch` (False if it fails)."
     dev = next(model.parameters()).device
     was = model.training; model.eval()
     try:
-        a, b = packed_loss(model, pack(batch, dev)).item(), model(**collate(batch, pad_id, dev)).loss.item()
-    except (TypeError, ValueError, RuntimeError): return False
+        a, b = loss_fn(model, batch, dev).item(), model(**collate(batch, pad_id, dev)).loss.item()
+    except (TypeError, ValueError, RuntimeError, AttributeError): return False
     finally:
         if was: model.train()
     return abs(a - b) <= tol * max(1.0, abs(b))
+
+def packing_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
+    "Whether `model` gives the same loss on `batch` packed as padded (its attention separates packed sequences)."
+    return _same_loss(model, batch, pad_id, lambda m, b, d: packed_loss(m, pack(b, d)), tol)
+
+def prefix_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
+    "Whether `model` gives the same loss on `batch` with the rows' shared prefix computed once as with the plain padded forward (its decoder takes a key/value cache)."
+    return _same_loss(model, batch, pad_id, lambda m, b, d: padded_loss(m, collate(b, pad_id, d), min_prefix=1), tol)
 
 # %% ../nbs/07_sleep.ipynb #745c4194
 REHEARSAL_PROMPTS = [
@@ -338,7 +368,8 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     use_bf16 = config.bf16 if config.bf16 is not None else (dev.type == "cuda" and torch.cuda.is_bf16_supported())
     use_kl = kl is not None and config.kl_weight > 0
     report = _reporter(config) if rank == 0 else None
-    packed = use_packing(model, config) and packing_ok(model, examples[:min(4, len(examples))], tok.pad_token_id)
+    packed = use_packing(model, config) and packing_ok(model, examples[:4], tok.pad_token_id)
+    min_prefix = config.shared_prefix if config.shared_prefix and not packed and prefix_ok(model, examples[:4], tok.pad_token_id) else 0
     kl_tokens = lambda rows: int(kl["attention_mask"][list(rows)].sum())
     losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
     model.train()
@@ -361,7 +392,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
                     enc = (pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)) if b else None
                     with (counter or contextlib.nullcontext()):
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                            if b: loss = packed_loss(model, enc) if packed else padded_loss(model, enc)
+                            if b: loss = packed_loss(model, enc) if packed else padded_loss(model, enc, min_prefix)
                             if rows: klv = kl_loss(model, kl, rows) / config.grad_accum
                         if world == 1: obj = loss + (config.kl_weight * klv if use_kl else 0)
                         else: obj = (loss * w if loss is not None else 0) + (config.kl_weight * wk * klv if klv is not None else 0)
@@ -387,7 +418,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     secs = time.time() - t0
     return {"losses": losses, "kl": kls, "steps": step, "n_examples": len(examples), "tokens": tokens,
             "padding_fraction": 1 - tokens / max(1, padded), "seconds": secs, "tokens_per_s": tokens / max(secs, 1e-9),
-            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed, "world_size": world}
+            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed, "shared_prefix": min_prefix, "world_size": world}
 
 
 # %% ../nbs/07_sleep.ipynb #d1f0a7c2
@@ -568,8 +599,8 @@ def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n ** 3 / best
 
 def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, bf16: Optional[bool] = None,
-                     workload: str = "sleep", echo=print) -> dict:
-    "Training tokens/s, padding and FLOP/s of `train_lora` (its default batching, and packed rows) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device). `workload='sleep'`: what a sleep trains on, the facts' pairs plus the base model's own answers to the self-distillation prompts; `'facts'`: the facts' pairs alone."
+                     workload: str = "sleep", repeats: int = 1, echo=print) -> dict:
+    "Training tokens/s, padding and FLOP/s of `train_lora` (its default batching, and packed rows) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device). `workload='sleep'`: what a sleep trains on, the facts' pairs plus the base model's own answers to the self-distillation prompts; `'facts'`: the facts' pairs alone. Each trainer runs `repeats` times, in turns, and its fastest run counts (a shared machine's slow spells hit every trainer alike)."
     import tempfile
     from dataclasses import replace
     from transformers import Trainer, TrainingArguments, DataCollatorForSeq2Seq
@@ -577,6 +608,7 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     from sleeptrain.benchmarks import make_facts
     from sleeptrain.teacher import TemplateTeacher
     if workload not in ("sleep", "facts"): raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1: raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
     base, tok = model if isinstance(model, tuple) else load_lm(model)
     dev = next(base.parameters()).device
     cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
@@ -587,45 +619,51 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     examples = encode_pairs(tok, pairs, cfg.max_length)
     real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
     peak = _matmul_peak(dev)
-    pm = add_lora(base, cfg)
-    ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
-    use_bf16 = ours["bf16"]                                       # the precision every trainer below uses
-    echo(f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), "
-         f"{'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
-    base = pm.unload()
-    pm = add_lora(base, cfg)
-    packed = train_lora(pm, tok, pairs, replace(cfg, packing=True, bf16=use_bf16), desc="train_lora, packed rows")
-    base = pm.unload()
-    pm = add_lora(base, cfg)
     collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
     data = [{**e, "attention_mask": [1] * len(e["input_ids"])} for e in examples]
-    with tempfile.TemporaryDirectory() as tmp:
-        args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=batch_size, num_train_epochs=epochs, learning_rate=cfg.lr,
-                                 lr_scheduler_type="linear", warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio), max_grad_norm=cfg.grad_clip, weight_decay=cfg.weight_decay,
-                                 logging_strategy="no", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
-                                 dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu", bf16=use_bf16)
-        trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
-        batches = list(trainer.get_train_dataloader())
-        hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
-        first = {k: v.to(dev) for k, v in batches[0].items()}
-        counter = _flop_counter()
-        with (counter or contextlib.nullcontext()), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16): pm(**first).loss.backward()
-        pm.zero_grad(set_to_none=True)
-        hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
-        t = time.time(); trainer.train(); hf_s = time.time() - t
-    pm.unload()
+    runs, hf_flops = {"ours": [], "packed": [], "hf": []}, None
+    for r in range(repeats):
+        pm = add_lora(base, cfg)
+        ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
+        use_bf16 = ours["bf16"]                                   # the precision every trainer below uses
+        if r == 0: echo(f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), "
+                        f"{'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
+        base = pm.unload()
+        pm = add_lora(base, cfg)
+        packed = train_lora(pm, tok, pairs, replace(cfg, packing=True, bf16=use_bf16), desc="train_lora, packed rows")
+        base = pm.unload()
+        pm = add_lora(base, cfg)
+        with tempfile.TemporaryDirectory() as tmp:
+            args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=batch_size, num_train_epochs=epochs, learning_rate=cfg.lr,
+                                     lr_scheduler_type="linear", warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio), max_grad_norm=cfg.grad_clip, weight_decay=cfg.weight_decay,
+                                     logging_strategy="no", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
+                                     dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu", bf16=use_bf16)
+            trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
+            if hf_flops is None:                                  # its padding and FLOPs (one step counted), once
+                batches = list(trainer.get_train_dataloader())
+                hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
+                first = {k: v.to(dev) for k, v in batches[0].items()}
+                counter = _flop_counter()
+                with (counter or contextlib.nullcontext()), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16): pm(**first).loss.backward()
+                pm.zero_grad(set_to_none=True)
+                hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
+            t = time.time(); trainer.train(); runs["hf"].append(time.time() - t)
+        base = pm.unload()
+        runs["ours"].append(ours["seconds"]); runs["packed"].append(packed["seconds"])
     res = {"workload": workload, "examples": len(examples), "epochs": epochs, "batch_size": batch_size, "bf16": use_bf16, "real_tokens": real_tokens,
-           "matmul_peak_flops": peak}
+           "repeats": repeats, "matmul_peak_flops": peak}
     for name, r in (("ours", ours), ("packed", packed)):
-        res |= {f"{name}_seconds": r["seconds"], f"{name}_tokens_per_s": real_tokens / r["seconds"], f"{name}_padding_fraction": r["padding_fraction"],
-                f"{name}_flops": r["flops"], f"{name}_flops_per_s": r["flops"] / r["seconds"], f"{name}_packed": r["packed"]}
-    res |= {"hf_seconds": hf_s, "hf_tokens_per_s": real_tokens / hf_s, "hf_padding_fraction": 1 - real_tokens / hf_padded,
-            "hf_flops": hf_flops, "hf_flops_per_s": hf_flops / hf_s}
+        res |= {f"{name}_padding_fraction": r["padding_fraction"], f"{name}_flops": r["flops"], f"{name}_packed": r["packed"]}
+    res |= {"ours_shared_prefix": ours["shared_prefix"], "hf_padding_fraction": 1 - real_tokens / hf_padded, "hf_flops": hf_flops}
+    for name, secs in runs.items():
+        res |= {f"{name}_seconds": min(secs), f"{name}_seconds_all": secs, f"{name}_tokens_per_s": real_tokens / min(secs),
+                f"{name}_flops_per_s": res[f"{name}_flops"] / min(secs)}
     res["speedup"], res["packed_speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"], res["packed_tokens_per_s"] / res["hf_tokens_per_s"]
     for name in ("ours", "packed", "hf"): res[f"{name}_peak_fraction"] = res[f"{name}_flops_per_s"] / peak
-    for name, label in (("ours", f"train_lora ({'packed rows' if ours['packed'] else 'length-bucketed batches'}, answer-only logits)"),
+    for name, label in (("ours", f"train_lora ({'packed rows' if ours['packed'] else 'length-bucketed batches'}{', shared prefix once' if ours['shared_prefix'] else ''}, answer-only logits)"),
                         ("packed", "train_lora, packed rows"), ("hf", "HF Trainer + padding collator")):
         echo(f"{label}: {res[f'{name}_tokens_per_s']:.0f} tokens/s, padding {res[f'{name}_padding_fraction']:.1%}, "
              f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)")
-    echo(f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)")
+    echo(f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)"
+         + (f"; fastest of {repeats} runs each" if repeats > 1 else ""))
     return res
