@@ -9,7 +9,7 @@ LoRA. Prints a table and ends with one line of JSON (`--json FILE` writes it too
     python bench/share.py --days 4 --facts 8 --seed 0
     python bench/share.py --model tiny --days 2 --facts 2 --epochs 1   # smoke run on a tiny random model
 """
-import argparse, json, random, sys, time
+import argparse, json, math, random, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from peft import PeftModel, get_peft_model_state_dict, set_peft_model_state_dict
     from sleeptrain.core import seed_everything
     from sleeptrain.models import load_lm, tiny_lm, generate, perplexity
-    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
+    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, rehearsal_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
     from sleeptrain.teacher import TemplateTeacher
     from sleeptrain.benchmarks import make_facts, chance_level
     from sleeptrain.metrics import score, contains
@@ -52,6 +52,7 @@ def main(argv=None) -> int:
     t0 = time.time(); seed_everything(a.seed)
     base, tok = tiny_lm(seed=a.seed) if a.model == "tiny" else load_lm(a.model)
     cfg = SleepConfig(rank=a.rank, alpha=2 * a.rank, epochs=a.epochs, replay_ratio=0.0, self_distill=False, kl_weight=0.0, seed=a.seed)
+    rc = SleepConfig()       # the agent's default replay mix (on-top scheme)
     items = make_facts((a.days + 1) * a.facts, seed=a.seed)
     day_items = [items[d * a.facts:(d + 1) * a.facts] for d in range(a.days + 1)]     # the last day is the "new day"
     probes = [[(q, it.answer) for it in day for q in it.probes[:2]] for day in day_items]
@@ -65,10 +66,13 @@ def main(argv=None) -> int:
     day_pairs = [teacher_pairs(TemplateTeacher(), [it.statement for it in day]) for day in day_items]
 
     def train_day(d, model=None, lr=None, replay=False):
-        "A fresh adapter (or the given model) trained on day d's facts (at learning rate `lr`, default the LoRA's), alone or with as many pairs of the earlier days replayed (seeded); (trained model, seconds)."
+        "A fresh adapter (or the given model) trained on day d's facts (at learning rate `lr`, default the LoRA's), alone or with the earlier days' facts rehearsed as the agent's sleep rehearses them (seeded); (trained model, seconds)."
         pm = model if model is not None else add_lora(base, cfg)
-        pairs, old = list(day_pairs[d]), [q for e in range(d) for q in day_pairs[e]]
-        if replay and old: pairs += random.Random(a.seed * 1000 + d).sample(old, min(len(old), len(pairs)))
+        pairs, old = list(day_pairs[d]), [it.statement for e in range(d) for it in day_items[e]]
+        if replay and old:      # SleepConfig's replay: at most replay_ratio old facts per new one, replay_pairs of each one's pairs
+            rng = random.Random(a.seed * 1000 + d)
+            old = rng.sample(old, min(len(old), math.ceil(rc.replay_ratio * len(day_items[d]))))
+            pairs += rehearsal_pairs(TemplateTeacher(), old, rc.replay_pairs, rng)
         ts = time.time()
         train_lora(pm, tok, pairs, cfg if lr is None else replace(cfg, lr=lr), desc=f"day {d + 1}")
         return pm, time.time() - ts
@@ -121,8 +125,8 @@ def main(argv=None) -> int:
     base = pm.unload()
     best_peft = max((v["recall"] for v in res["peft"].values() if "recall" in v), default=None)
 
-    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), with the earlier days' facts replayed
-    # beside the new ones (half the pairs, as the agent's sleep rehearses), then absorbed (ShareConfig defaults)
+    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), with the earlier days' facts rehearsed
+    # beside the new ones as the agent's sleep rehearses them (replay_pairs of each), then absorbed (ShareConfig defaults)
     sc = ShareConfig()
     top, modes, ts = sc.fit([adapters[0]]), ["lora"], time.time()
     for d in range(1, a.days):
@@ -133,7 +137,7 @@ def main(argv=None) -> int:
         base = pm.unload()
     st = top.stats()
     model = top.merged_model(base)
-    res["share_on_top"] = judge("share on top", model, {"modes": modes, "explained_variance": sc.explained_variance, "replay": True, "train_seconds": time.time() - ts,
+    res["share_on_top"] = judge("share on top", model, {"modes": modes, "explained_variance": sc.explained_variance, "replay": {"ratio": rc.replay_ratio, "pairs": rc.replay_pairs}, "train_seconds": time.time() - ts,
                                                          "stored_params": st["coefficient_params"], "basis_params": st["basis_params"],
                                                          "ratio_without_basis": st["ratio_without_basis"], "ratio_with_basis": st["ratio_with_basis"],
                                                          "max_error": max(top.errors), "merged_rank": model.peft_config["default"].r})

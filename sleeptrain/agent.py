@@ -20,7 +20,7 @@ from .hedge import Hedge
 from .share import ShareSubspace, ShareConfig, trainable_parameters
 from .metrics import contains, score
 from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
-                              restore_adapter_state, teacher_pairs, base_only, self_distillation_pairs, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
+                              restore_adapter_state, teacher_pairs, rehearsal_pairs, base_only, self_distillation_pairs, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
                               distributed, is_main_process, on_main, broadcast_object, process_device)
 
 # %% auto #0
@@ -228,7 +228,7 @@ def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn
         old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
         rng = random.Random(config.seed + n)
         pairs_new = teacher_pairs(self.teacher, new)
-        pairs_old = [p for r in old for ps in [teacher_pairs(self.teacher, [r])] for p in (rng.sample(ps, min(config.replay_pairs, len(ps))) if config.replay_pairs else ps)]
+        pairs_old = rehearsal_pairs(self.teacher, old, config.replay_pairs, rng)
         distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
         distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
         new_probes = self.probes(new)

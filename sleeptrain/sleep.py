@@ -16,8 +16,8 @@ __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_
            'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
            'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
            'train_lora', 'distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrier', 'broadcast_object',
-           'on_main', 'process_device', 'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs', 'adapter_state',
-           'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
+           'on_main', 'process_device', 'answer_tokens', 'shard', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs',
+           'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
 
 # %% ../nbs/07_sleep.ipynb #2bf32054
 import torch
@@ -558,6 +558,10 @@ class SleepGates:
 def teacher_pairs(teacher, records) -> list[tuple[str, str]]:
     "The teacher's training (question, answer) pairs for `records`."
     return [(e.question, e.answer) for r in records for e in teacher.generate(r)]
+
+def rehearsal_pairs(teacher, records, per_record: int, rng: random.Random) -> list[tuple[str, str]]:
+    "`per_record` of the teacher's pairs for each of `records` (all of them when 0), drawn with `rng`: how a sleep rehearses old memories (`SleepConfig.replay_pairs`)."
+    return [p for r in records for ps in [teacher_pairs(teacher, [r])] for p in (rng.sample(ps, min(per_record, len(ps))) if per_record else ps)]
 
 def adapter_state(model: PeftModel) -> dict:
     "A detached copy of the trainable adapter weights (for rollback)."
