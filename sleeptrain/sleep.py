@@ -41,7 +41,7 @@ class SleepConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     packing: Optional[bool] = None  # True: each batch in one row (no padding); False: length-bucketed padded batches; None: one row only under a varlen flash-attention kernel. Logits only at answer tokens either way
-    shared_prefix: int = 8          # padded batches: leading tokens every row shares (the chat template's system turn), when at least this many, are computed once per batch (0 = never)
+    shared_prefix: int = 8          # padded batches: leading tokens every row shares (the chat template's system turn), when at least this many, are computed once per batch (0 = never; off under gradient checkpointing)
     replay_ratio: float = 4.0       # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
     replay_pairs: int = 2           # training pairs per replayed old memory (0: all the teacher's pairs)
     self_distill: bool = True       # rehearse the base model's own answers to generic prompts
@@ -369,7 +369,8 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     use_kl = kl is not None and config.kl_weight > 0
     report = _reporter(config) if rank == 0 else None
     packed = use_packing(model, config) and packing_ok(model, examples[:4], tok.pad_token_id)
-    min_prefix = config.shared_prefix if config.shared_prefix and not packed and prefix_ok(model, examples[:4], tok.pad_token_id) else 0
+    min_prefix = (config.shared_prefix if config.shared_prefix and not (packed or config.gradient_checkpointing)     # recomputed layers would refill the cache
+                  and prefix_ok(model, examples[:4], tok.pad_token_id) else 0)
     kl_tokens = lambda rows: int(kl["attention_mask"][list(rows)].sum())
     losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
     model.train()
