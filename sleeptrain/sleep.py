@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_sleep.ipynb #04de0983
 from __future__ import annotations
-import contextlib, inspect, math, os, random, time
+import contextlib, functools, inspect, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
@@ -146,18 +146,24 @@ def shared_prefix(enc: dict) -> int:
     same = (ids == ids[:1]).all(0) & enc["attention_mask"].bool().all(0)
     return int(same.long().cumprod(0).sum().clamp(max=ids.shape[1] - 1))
 
+@functools.cache
+def _cache_kwarg(decoder_cls) -> str:
+    "The name under which `decoder_cls.forward` takes a key/value cache (`cache` since transformers 5, `past_key_values` before)."
+    return "cache" if "cache" in inspect.signature(decoder_cls.forward).parameters else "past_key_values"
+
 def _decoder_states(decoder, enc: dict, min_prefix: int) -> torch.Tensor:
     "Last hidden states of a `collate`d batch; a prefix shared by every row (>= `min_prefix` tokens, 0 = never) runs once and reaches the rows through the key/value cache."
     ids, mask = enc["input_ids"], enc["attention_mask"]
     P = shared_prefix(enc) if min_prefix and ids.shape[0] > 1 else 0
-    if P < max(min_prefix, 1): return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
-    pre = decoder(input_ids=ids[:1, :P], use_cache=True)
-    cache = pre["cache"] if "cache" in pre else pre.get("past_key_values")      # named `cache` since transformers 5
-    if cache is None: return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
-    cache.batch_repeat_interleave(ids.shape[0])
-    key = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
-    rest = decoder(input_ids=ids[:, P:], attention_mask=mask, use_cache=True, **{key: cache}).last_hidden_state
-    return torch.cat([pre.last_hidden_state.expand(ids.shape[0], -1, -1), rest], 1)
+    if P >= max(min_prefix, 1):
+        key = _cache_kwarg(type(decoder))
+        pre = decoder(input_ids=ids[:1, :P], use_cache=True)
+        cache = pre.get(key)
+        if cache is not None:
+            cache.batch_repeat_interleave(ids.shape[0])
+            rest = decoder(input_ids=ids[:, P:], attention_mask=mask, use_cache=True, **{key: cache}).last_hidden_state
+            return torch.cat([pre.last_hidden_state.expand(ids.shape[0], -1, -1), rest], 1)
+    return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
 
 def padded_loss(model, enc: dict, min_prefix: int = 0) -> torch.Tensor:
     "Mean cross-entropy of the answer tokens of a `collate`d batch; logits are computed only at those positions (all of them for a model without `get_decoder`). With `min_prefix` > 0 a prefix of at least that many tokens shared by every row is computed once."
