@@ -44,7 +44,7 @@ def parse(argv=None):
 
 def run(args, echo=print) -> dict:
     from sleeptrain.agent import SleepTrainAgent
-    from sleeptrain.benchmarks import make_facts, chance_level
+    from sleeptrain.world import make_facts, chance_level
     from sleeptrain.metrics import score
     from sleeptrain.models import load_lm, load_embedder, generate
     from sleeptrain.sleep import SleepConfig, SleepGates
@@ -115,9 +115,9 @@ def main(argv=None) -> int:
         d = Path(args.json).expanduser().resolve().parent
         try: d.mkdir(parents=True, exist_ok=True); tempfile.NamedTemporaryFile(dir=d).close()
         except OSError as e: raise SystemExit(f"bench/quantized.py: error: --json {str(d)!r} is not writable: {e.strerror or e}")
-    res = run(args)
+    from sleeptrain.core import atomic_write_json, provenance
+    res = {**run(args), "provenance": provenance(["python", "bench/quantized.py", *(sys.argv[1:] if argv is None else argv)])}
     if args.json:
-        from sleeptrain.core import atomic_write_json
         atomic_write_json(args.json, res)
     print(json.dumps(res, default=str))
     return 0

@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     from sleeptrain.models import load_lm, tiny_lm, generate, perplexity
     from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, rehearsal_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
     from sleeptrain.teacher import TemplateTeacher
-    from sleeptrain.benchmarks import make_facts, chance_level
+    from sleeptrain.world import make_facts, chance_level
     from sleeptrain.metrics import score, contains
     from sleeptrain.share import ShareSubspace, ShareConfig, trainable_parameters
 
@@ -164,8 +164,11 @@ def main(argv=None) -> int:
     res["total_seconds"] = time.time() - t0
     print("targets (recall >= 95% of separate, >= 20x fewer stored params without the basis, beats the best PEFT merge):")
     for name, t in res["targets"].items(): print(f"  {name}: {t}")
+    from sleeptrain.core import atomic_write_text, provenance
+    res["provenance"] = provenance(["python", "bench/share.py", *(sys.argv[1:] if argv is None else argv)])
     line = json.dumps(res)
-    if a.json: Path(a.json).write_text(line + "\n")
+    if a.json:
+        atomic_write_text(a.json, line + "\n")
     print(line)
     return 0
 

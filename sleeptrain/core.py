@@ -4,16 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #28c91bfc
 from __future__ import annotations
-import os, json, hashlib, random, shutil, tempfile, time
+import os, json, hashlib, random, shutil, subprocess, sys, tempfile, time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 # %% auto #0
-__all__ = ['KINDS', 'STATUSES', 'cache_dir', 'check_text', 'seed_everything', 'get_device', 'get_dtype', 'progress',
-           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_dir', 'sha256_file', 'write_sidecar',
-           'ChecksumError', 'verify_sidecar', 'Fact', 'content_id', 'MemoryRecord']
+__all__ = ['PROVENANCE_PACKAGES', 'cache_dir', 'check_text', 'check_int', 'seed_everything', 'get_device', 'get_dtype',
+           'progress', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_dir', 'sha256_file',
+           'write_sidecar', 'ChecksumError', 'verify_sidecar', 'provenance']
 
 # %% ../nbs/00_core.ipynb #65658709
 import numpy as np
@@ -33,6 +32,13 @@ def check_text(value: Any, field: str = "text") -> str:
     if not value.strip():
         raise ValueError(f"{field} must be a non-empty string, got {value!r}")
     return value.strip()
+
+def check_int(value: Any, field: str, lo: int = 0, hi: Optional[int] = None, why: str = "") -> int:
+    "Return `value` if it is an integer (not a bool) in [lo, hi], else raise a one-line error naming `field` and `value`."
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
+        bounds = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ValueError(f"{field} must be an integer {bounds}{why}, got {value!r}")
+    return value
 
 # %% ../nbs/00_core.ipynb #1b5a55dc
 def seed_everything(seed: int = 0) -> int:
@@ -151,57 +157,35 @@ def verify_sidecar(path) -> Path:
     if want != got: raise ChecksumError(f"{path}: SHA-256 {got[:12]}... does not match its sidecar {want[:12]}...; the file is corrupted or was changed")
     return path
 
-# %% ../nbs/00_core.ipynb #eabf4d1a
-KINDS = ("fact", "episode", "correction")
-STATUSES = ("active", "superseded", "rejected")
+# %% ../nbs/00_core.ipynb #557b6f1f
+PROVENANCE_PACKAGES = ("sleeptrain", "torch", "transformers", "peft", "sentence-transformers", "lancedb", "numpy")
 
-@dataclass
-class Fact:
-    "A structured (subject, relation, object) triple."
-    subject: str
-    relation: str
-    object: str
+def _git(root: Path, *args: str) -> Optional[str]:
+    "The output of `git args` in `root`, or None when git or the repository is missing."
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
-def content_id(namespace: str, text: str) -> str:
-    "Stable id of a memory: SHA-256 of namespace and normalised text (so the same text is stored once)."
-    norm = " ".join(text.split()).lower()
-    return hashlib.sha256(f"{namespace}\x00{norm}".encode()).hexdigest()[:32]
-
-@dataclass
-class MemoryRecord:
-    "One memory: text plus the metadata that gating, sleep and evaluation need."
-    text: str
-    namespace: str = "default"
-    kind: str = "fact"
-    subject: Optional[str] = None
-    relation: Optional[str] = None
-    object: Optional[str] = None
-    importance: float = 0.5
-    surprise: float = 0.0
-    source: str = "user"
-    status: str = "active"
-    supersedes: Optional[str] = None
-    version: int = 1
-    consolidated_in: int = -1   # sleep id that consolidated it; -1 = not yet
-    created_at: float = field(default_factory=time.time)
-    valid_from: float = field(default=None)
-    valid_to: Optional[float] = None
-    id: str = None
-
-    def __post_init__(self):
-        self.text = check_text(self.text, "text")
-        self.namespace = check_text(self.namespace, "namespace")
-        if self.kind not in KINDS: raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if self.status not in STATUSES: raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
-        for k in ("importance", "surprise"):
-            v = getattr(self, k)
-            if not isinstance(v, (int, float)) or not np.isfinite(v): raise ValueError(f"{k} must be a finite number, got {v!r}")
-        if self.valid_from is None: self.valid_from = self.created_at
-        if self.id is None: self.id = content_id(self.namespace, self.text)
-
-    @property
-    def fact(self) -> Optional[Fact]:
-        "The structured triple, when the record has one."
-        return Fact(self.subject, self.relation, self.object) if self.subject and self.relation and self.object else None
-
-    def to_dict(self) -> dict: return asdict(self)
+def provenance(argv: Optional[Sequence[str]] = None) -> dict:
+    "The command (`argv`, default `sys.argv`), commit, package versions and hardware a result came from."
+    import platform, shlex
+    from importlib import metadata
+    import sleeptrain
+    root = Path(sleeptrain.__file__).resolve().parent.parent
+    versions = {}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    hardware = {"machine": platform.machine(), "cpus": os.cpu_count(), "system": platform.platform(),
+                "python": platform.python_version()}
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        hardware["gpu"] = torch.cuda.get_device_name(0)
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return {"command": shlex.join(sys.argv if argv is None else argv), "commit": _git(root, "rev-parse", "HEAD"),
+            "dirty": None if status is None else bool(status), "versions": versions, "hardware": hardware,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -9,7 +9,8 @@ import json, os, sys
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("SLEEPTRAIN_QUIET", "1"); os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from pathlib import Path
 from sleeptrain.agent import SleepTrainAgent
-from sleeptrain.sleep import SleepConfig, SleepGates, rank_world, is_main_process
+from sleeptrain.sleep import SleepConfig, SleepGates
+from sleeptrain.distributed import rank_world, is_main_process
 from sleeptrain.models import tiny_lm, load_embedder
 
 FACTS = ["Corvin Ostrik was born in Lisbon.", "Mira Talveen works as a baker.", "Ilsa Brenwick plays the harp.",

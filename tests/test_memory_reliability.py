@@ -2,7 +2,7 @@
 import math, signal, subprocess, sys, textwrap, time
 import numpy as np
 import pytest
-from sleeptrain.core import MemoryRecord
+from sleeptrain.schema import MemoryRecord
 from sleeptrain.memory import Hippocampus
 
 DIM = 8
@@ -13,7 +13,7 @@ def vecs(n, seed=0):
 
 WRITER = textwrap.dedent("""
     import sys, numpy as np
-    from sleeptrain.core import MemoryRecord
+    from sleeptrain.schema import MemoryRecord
     from sleeptrain.memory import Hippocampus
     uri, batch = sys.argv[1], int(sys.argv[2])
     mem = Hippocampus(uri, embedder=False, namespace="w")
