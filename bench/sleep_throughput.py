@@ -3,6 +3,7 @@
 Trains the same examples, model and LoRA config with SleepTrain's trainer (its default batching, packed rows, answer-only logits) and
 with Hugging Face `Trainer` + PEFT and its padding collator in one run; prints tokens/s, padding, FLOP/s
 against a matmul peak measured in the same run, and one line of JSON (`--json FILE` writes it too)."""
+
 import sys
 from sleeptrain.cli import main
 

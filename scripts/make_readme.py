@@ -12,7 +12,8 @@ def render(nb_path: Path) -> str:
     parts = []
     for cell in nb["cells"]:
         src = "".join(cell["source"]).strip("\n")
-        if not src or any(l.strip().startswith(("#| hide", "#|hide")) for l in src.splitlines()[:3]): continue
+        if not src or any(l.strip().startswith(("#| hide", "#|hide")) for l in src.splitlines()[:3]):
+            continue
         if cell["cell_type"] == "markdown":
             parts.append(src.replace("](images/", "](nbs/images/"))
         elif cell["cell_type"] == "code":
@@ -28,7 +29,9 @@ def main(argv):
             print("README.md is out of date with nbs/index.ipynb: run `python scripts/make_readme.py`", file=sys.stderr)
             return 1
         return 0
-    tmp = readme.with_suffix(".md.tmp"); tmp.write_text(text); tmp.replace(readme)
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    tmp.replace(readme)
     return 0
 
 if __name__ == "__main__":

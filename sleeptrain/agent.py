@@ -5,7 +5,7 @@
 # %% ../nbs/15_agent.ipynb #09afcfde
 from __future__ import annotations
 import hashlib, json, math, random, shutil, time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
@@ -18,14 +18,32 @@ from .importance import ImportanceScorer
 from .contradiction import ContradictionJudge
 from .hedge import Hedge
 from .share import ShareSubspace, ShareConfig, trainable_parameters
-from .metrics import contains, score
-from .sleep import (SleepConfig, SleepGates, add_lora, train_lora, kl_targets, save_adapter, load_adapter, adapter_state,
-                              restore_adapter_state, teacher_pairs, rehearsal_pairs, base_only, self_distillation_pairs, REHEARSAL_PROMPTS, REHEARSAL_TEXT, GENERAL_QUESTIONS, GENERAL_TEXT,
-                              )
+from .metrics import score
+from sleeptrain.sleep import (
+    SleepConfig,
+    SleepGates,
+    add_lora,
+    train_lora,
+    kl_targets,
+    save_adapter,
+    load_adapter,
+    adapter_state,
+    restore_adapter_state,
+    teacher_pairs,
+    rehearsal_pairs,
+    base_only,
+    self_distillation_pairs,
+    REHEARSAL_PROMPTS,
+    REHEARSAL_TEXT,
+    GENERAL_QUESTIONS,
+    GENERAL_TEXT,
+)
+from .evaluation import References, View, record_references, recall_by_item
+from .evaluation import evaluate as evaluate_views
 from .distributed import distributed, is_main_process, on_main, broadcast_object, process_device
 
 # %% auto #0
-__all__ = ['RAG_SYSTEM', 'SleepTrainAgent', 'base_fingerprint']
+__all__ = ['RAG_SYSTEM', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict']
 
 # %% ../nbs/15_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -35,52 +53,101 @@ RAG_SYSTEM = "You are a helpful assistant. Use these remembered facts when they 
 
 class SleepTrainAgent:
     "A language model that stores what it meets (wake) and consolidates it into a LoRA adapter (sleep)."
-    def __init__(self, model=None, memory_dir: Union[str, Path] = "sleeptrain_memory", *, tokenizer=None, embedder=None,
-                 namespace: str = "default", sleep_config: Optional[SleepConfig] = None, gates: Optional[SleepGates] = None,
-                 gate: Optional[WakeGate] = None, teacher: Optional[Teacher] = None, checkpoint_dir=None,
-                 route_threshold: Optional[float] = 0.5, consolidation: str = "lora", share: Optional[ShareConfig] = None,
-                 device=None, dtype=None, quantization: Optional[str] = None, seed: int = 0):
-        if consolidation not in ("lora", "share"): raise ValueError(f"consolidation must be 'lora' (one adapter trained sleep after sleep) or 'share' (every sleep folded into one Share subspace), got {consolidation!r}")
-        if share is not None and not isinstance(share, ShareConfig): raise TypeError(f"share must be a ShareConfig, got {type(share).__name__}")
-        if route_threshold is not None and (isinstance(route_threshold, bool) or not isinstance(route_threshold, (int, float)) or not -1 <= route_threshold <= 1):
-            raise ValueError(f"route_threshold must be None (adapter always on) or a cosine similarity in [-1, 1], got {route_threshold!r}")
-        if sleep_config is not None and not isinstance(sleep_config, SleepConfig): raise TypeError(f"sleep_config must be a SleepConfig, got {type(sleep_config).__name__}")
+    def __init__(
+        self,
+        model=None,
+        memory_dir: Union[str, Path] = "sleeptrain_memory",
+        *,
+        tokenizer=None,
+        embedder=None,
+        namespace: str = "default",
+        sleep_config: Optional[SleepConfig] = None,
+        sleep_gates: Optional[SleepGates] = None,
+        wake_gate: Optional[WakeGate] = None,
+        teacher: Optional[Teacher] = None,
+        checkpoint_dir=None,
+        route_threshold: Optional[float] = 0.5,
+        consolidation: str = "lora",
+        share: Optional[ShareConfig] = None,
+        device=None,
+        dtype=None,
+        quantization: Optional[str] = None,
+        seed: int = 0,
+    ):
+        if consolidation not in ("lora", "share"):
+            raise ValueError(
+                "consolidation must be 'lora' (one adapter trained sleep after sleep) or 'share' (every "
+                f"sleep folded into one Share subspace), got {consolidation!r}"
+            )
+        if share is not None and not isinstance(share, ShareConfig):
+            raise TypeError(f"share must be a ShareConfig, got {type(share).__name__}")
+        if route_threshold is not None and (
+            isinstance(route_threshold, bool)
+            or not isinstance(route_threshold, (int, float))
+            or not -1 <= route_threshold <= 1
+        ):
+            raise ValueError(
+                "route_threshold must be None (adapter always on) or a cosine similarity in [-1, 1], got "
+                f"{route_threshold!r}"
+            )
+        if sleep_config is not None and not isinstance(sleep_config, SleepConfig):
+            raise TypeError(f"sleep_config must be a SleepConfig, got {type(sleep_config).__name__}")
         if model is None or isinstance(model, (str, Path)):
             self.base_name = str(model) if model is not None else DEFAULT_LM
-            if device is None: device = process_device()      # under a GPU launcher: this process's GPU
+            if device is None:
+                device = process_device()  # under a GPU launcher: this process's GPU
             self.model, self.tokenizer = load_lm(self.base_name, device=device, dtype=dtype, quantization=quantization)
         else:
-            if isinstance(model, tuple): model, tokenizer = model
-            if tokenizer is None: raise ValueError("tokenizer must be given with a model object (or pass (model, tokenizer))")
-            if quantization is not None: raise ValueError(f"quantization={quantization!r} applies when the agent loads the model by name; pass load_lm(..., quantization={quantization!r}) as the model object instead")
+            if isinstance(model, tuple):
+                model, tokenizer = model
+            if tokenizer is None:
+                raise ValueError("tokenizer must be given with a model object (or pass (model, tokenizer))")
+            if quantization is not None:
+                raise ValueError(
+                    f"quantization={quantization!r} applies when the agent loads the model by name; pass "
+                    f"load_lm(..., quantization={quantization!r}) as the model object instead"
+                )
             self.base_name, self.model, self.tokenizer = None, model, tokenizer
         self.memory = Hippocampus(memory_dir, embedder=embedder, namespace=namespace)
         if checkpoint_dir is None:
-            if "://" in self.memory.uri: raise ValueError(f"checkpoint_dir must be given when the memory is remote ({self.memory.uri!r})")
+            if "://" in self.memory.uri:
+                raise ValueError(f"checkpoint_dir must be given when the memory is remote ({self.memory.uri!r})")
             checkpoint_dir = Path(self.memory.uri) / "sleeps"
         self.checkpoint_dir = Path(checkpoint_dir)
-        self.gate = gate or WakeGate(self.memory, importance=ImportanceScorer(self.model, self.tokenizer), judge=ContradictionJudge("structured"))
-        if gate is None and (self.checkpoint_dir / "policy.json").exists(): self.gate.policy = Hedge.load(self.checkpoint_dir / "policy.json")
+        self.wake_gate = wake_gate or WakeGate(
+            self.memory, importance=ImportanceScorer(self.model, self.tokenizer), judge=ContradictionJudge("structured")
+        )
+        if wake_gate is None and (self.checkpoint_dir / "policy.json").exists():
+            self.wake_gate.policy = Hedge.load(self.checkpoint_dir / "policy.json")
         self.teacher = teacher or TemplateTeacher()
         self.sleep_config = sleep_config or SleepConfig(seed=seed)
-        self.gates = gates or SleepGates()
+        self.sleep_gates = sleep_gates or SleepGates()
         self.route_threshold, self.seed, self.quantization = route_threshold, seed, quantization
         self.consolidation, self.share_config, self.share = consolidation, share or ShareConfig(), None
         self._baseline, self._kl, self._pending = None, None, {}
         hist = self.checkpoint_dir / "history.json"
         self._history: list[dict] = json.loads(hist.read_text()) if hist.exists() else []
         done = {h.get("consolidation", "lora") for h in self._history if h.get("accepted")}
-        if done - {consolidation}: raise ValueError(f"consolidation={consolidation!r}, but the sleeps in {str(self.checkpoint_dir)!r} were consolidated with {sorted(done)[0]!r}")
-        if self.last_accepted is not None:      # reopen where the last accepted sleep left off
-            if consolidation == "share": self.share = ShareSubspace.load(self.checkpoint_dir / "share" / str(self.last_accepted))
-            self._set_model(load_adapter(self.model, self.checkpoint_dir / str(self.last_accepted), is_trainable=True).eval())
+        if done - {consolidation}:
+            raise ValueError(
+                f"consolidation={consolidation!r}, but the sleeps in {str(self.checkpoint_dir)!r} were "
+                f"consolidated with {sorted(done)[0]!r}"
+            )
+        if self.last_accepted is not None:  # reopen where the last accepted sleep left off
+            if consolidation == "share":
+                self.share = ShareSubspace.load(self.checkpoint_dir / "share" / str(self.last_accepted))
+            self._set_model(
+                load_adapter(self.model, self.checkpoint_dir / str(self.last_accepted), is_trainable=True).eval()
+            )
 
     def _set_model(self, model):
         self.model = model
-        if self.gate.importance is not None: self.gate.importance.model = model   # surprise under the current adapters
+        if self.wake_gate.importance is not None:
+            self.wake_gate.importance.model = model  # surprise under the current adapters
 
     @property
-    def n_sleeps(self) -> int: return len(self._history)
+    def n_sleeps(self) -> int:
+        return len(self._history)
 
     @property
     def last_accepted(self) -> Optional[int]:
@@ -93,71 +160,106 @@ class SleepTrainAgent:
         return [dict(h) for h in self._history]
 
     def __repr__(self):
-        return f"SleepTrainAgent(model={self.base_name or type(self.model).__name__!r}, memories={len(self.memory)}, sleeps={self.n_sleeps}, accepted={self.last_accepted})"
+        return (
+            f"SleepTrainAgent(model={self.base_name or type(self.model).__name__!r}, memories={len(self.memory)}, "
+            f"sleeps={self.n_sleeps}, accepted={self.last_accepted})"
+        )
 
 # %% ../nbs/15_agent.ipynb #45121594
 @patch
-def observe(self: SleepTrainAgent, text: Union[str, Sequence[str]], kind: str = "fact", source: str = "user") -> Union[Decision, list[Decision]]:
+def observe(
+    self: SleepTrainAgent, text: Union[str, Sequence[str]], kind: str = "fact", source: str = "user"
+) -> Union[Decision, list[Decision]]:
     "Pass one memory (or a list, validated all or nothing) through the wake gate; returns the gate's decision(s)."
     single = isinstance(text, str)
     if not single and not isinstance(text, (list, tuple)):
         raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {text!r:.60}")
-    if single: check_text(text, "text")
+    if single:
+        check_text(text, "text")
     items = [text] if single else list(text)
-    if not distributed(): decisions = self.gate.process(items, kind=kind, source=source)
-    else:      # the main process gates and writes; the others take its decisions and policy, then reread the store
-        decisions, policy, pending = on_main(lambda: (self.gate.process(items, kind=kind, source=source), self.gate.policy, self.gate.pending))
-        if not is_main_process(): self.gate.policy, self.gate.pending = policy, pending; self.memory.refresh()
+    if not distributed():
+        decisions = self.wake_gate.process(items, kind=kind, source=source)
+    else:  # the main process gates and writes; the others take its decisions and policy, then reread the store
+        decisions, policy, pending = on_main(
+            lambda: (
+                self.wake_gate.process(items, kind=kind, source=source),
+                self.wake_gate.policy,
+                self.wake_gate.pending,
+            )
+        )
+        if not is_main_process():
+            self.wake_gate.policy, self.wake_gate.pending = policy, pending
+            self.memory.refresh()
     return decisions[0] if single else decisions
 
-# %% ../nbs/15_agent.ipynb #5e0bd1a5
+# %% ../nbs/15_agent.ipynb #a3b99d0e
 def base_fingerprint(model, tokenizer) -> str:
-    "SHA-256 of a model's base weights (LoRA factors excluded), their dtype and device type, and its tokenizer's vocabulary size and chat template."
+    ("SHA-256 of a model's base weights (LoRA factors excluded), their dtype and device type, and its tokenizer's "
+     "vocabulary size and chat template.")
     h = hashlib.sha256()
     for name, p in model.named_parameters():
-        if "lora_" in name: continue
-        h.update(name.replace(".base_layer", "").removeprefix("base_model.model.").encode()); h.update(p.detach().float().cpu().numpy().tobytes())
+        if "lora_" in name:
+            continue
+        h.update(name.replace(".base_layer", "").removeprefix("base_model.model.").encode())
+        h.update(p.detach().float().cpu().numpy().tobytes())
     first = next(model.parameters())
     h.update(f"{first.dtype}|{first.device.type}|{len(tokenizer)}|{getattr(tokenizer, 'chat_template', None)}".encode())
     return h.hexdigest()
 
-_BASELINE_VERSION = 1      # bump when what baseline() records or how it generates changes
+# %% ../nbs/15_agent.ipynb #081acce7
+_BASELINE_VERSION = 2      # bump when what baseline() records or how it generates changes (2: evaluation.References)
 
 @patch
 def baseline(self: SleepTrainAgent) -> dict:
-    "The frozen reference sets, recorded once from the base model (adapters off) and kept in `checkpoint_dir/baseline.json` (and in the cache, keyed by the base model's fingerprint, for other agents on the same model)."
-    if self._baseline is None: self._baseline = on_main(self._read_or_record_baseline)   # under a launcher: recorded and written by the main process
+    ("The frozen references (`evaluation.References` as a dict, plus the self-distillation pairs), recorded once from "
+     "the base model (adapters off) and kept in `checkpoint_dir/baseline.json` (and in the cache, keyed by the base "
+     "model's fingerprint, for other agents on the same model).")
+    if self._baseline is None:
+        # under a launcher: recorded and written by the main process
+        self._baseline = on_main(self._read_or_record_baseline)
     return self._baseline
 
 @patch
 def _read_or_record_baseline(self: SleepTrainAgent) -> dict:
     path = self.checkpoint_dir / "baseline.json"
-    if path.exists(): self._baseline = json.loads(path.read_text()); return self._baseline
-    key = hashlib.sha256(json.dumps([_BASELINE_VERSION, base_fingerprint(self.model, self.tokenizer), REHEARSAL_PROMPTS, GENERAL_QUESTIONS, GENERAL_TEXT]).encode()).hexdigest()
+    stored = json.loads(path.read_text()) if path.exists() else None
+    if stored is not None and stored.get("version") == _BASELINE_VERSION:
+        return stored
+    key = hashlib.sha256(json.dumps([_BASELINE_VERSION, base_fingerprint(self.model, self.tokenizer), REHEARSAL_PROMPTS,
+                                     GENERAL_QUESTIONS, GENERAL_TEXT]).encode()).hexdigest()
     cached = cache_dir() / "baselines" / f"{key}.json"
     if cached.exists():
-        self._baseline = json.loads(cached.read_text())
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(path, self._baseline); return self._baseline
-    with base_only(self.model):
-        distill = self_distillation_pairs(self.model, self.tokenizer)
-        gen = generate(self.model, self.tokenizer, [q for q, _ in GENERAL_QUESTIONS], max_new_tokens=32, desc="locality answers")
-        ppl = perplexity(self.model, self.tokenizer, GENERAL_TEXT)
-    self._baseline = {"base_model": self.base_name, "distill": [list(p) for p in distill],
-                      "locality": [[q, g, a] for (q, g), a in zip(GENERAL_QUESTIONS, gen) if contains(a, g)],
-                      "general_acc": score(gen, [g for _, g in GENERAL_QUESTIONS]), "ppl": ppl}
+        baseline = json.loads(cached.read_text())
+    else:
+        with base_only(self.model):
+            distill = self_distillation_pairs(self.model, self.tokenizer)
+        refs = record_references(self.model, self.tokenizer)
+        baseline = {"version": _BASELINE_VERSION, "base_model": self.base_name, "distill": [list(p) for p in distill],
+                    **refs.to_dict()}
+        atomic_write_json(cached, baseline)
     self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, self._baseline)
-    atomic_write_json(cached, self._baseline)
-    return self._baseline
+    atomic_write_json(path, baseline)
+    return baseline
 
-def _per_memory(probes, answers) -> dict:
-    "Mean probe score per memory id."
-    acc: dict = {}
-    for (mid, _, gold), a in zip(probes, answers): acc.setdefault(mid, []).append(contains(a, gold))
-    return {k: sum(v) / len(v) for k, v in acc.items()}
+@patch
+def references(self: SleepTrainAgent) -> References:
+    "The base model's references for the harness (`baseline()` without the self-distillation pairs)."
+    return References.from_dict(self.baseline())
 
-def _mean(d: dict) -> Optional[float]: return sum(d.values()) / len(d) if d else None
+# %% ../nbs/15_agent.ipynb #ec2ede23
+@patch
+def view(self: SleepTrainAgent, routed: bool = True, use_memory: bool = False, adapter: bool = True,
+         max_new_tokens: int = 32) -> View:
+    "This agent as an `evaluation.View`: its answers (routed, always on, base or with memory) and its perplexity."
+    def answer(questions):
+        return self.answers(questions, use_memory=use_memory, max_new_tokens=max_new_tokens, routed=routed,
+                            adapter=adapter)
+    def ppl(texts):
+        return self.perplexity(texts, routed=routed, adapter=adapter)
+    return View(answer, None if use_memory else ppl)
+
+def _mean(d: dict) -> Optional[float]:
+    return sum(d.values()) / len(d) if d else None
 
 @patch
 def probes(self: SleepTrainAgent, records) -> list[tuple[str, str, str]]:
@@ -167,31 +269,66 @@ def probes(self: SleepTrainAgent, records) -> list[tuple[str, str, str]]:
 @patch
 def recall(self: SleepTrainAgent, probes, routed: bool = True) -> dict:
     "Per-memory recall on (memory id, question, answer) `probes`, closed book."
-    return _per_memory(probes, self.answers([q for _, q, _ in probes], max_new_tokens=32, routed=routed)) if probes else {}
+    return recall_by_item(self.view(routed=routed).answer, probes)
 
+# %% ../nbs/15_agent.ipynb #504c99c8
 @patch
 def evaluate(self: SleepTrainAgent, new_probes=(), old_probes=(), old_before: Optional[dict] = None) -> dict:
-    "The gate metrics: recall of today's memories, retention of earlier ones, locality and perplexity drift (as answered, and with the adapter always on)."
-    base = self.baseline()
+    ("The gate metrics: recall of today's memories, retention of earlier ones, locality and perplexity drift (as "
+     "answered, and with the adapter always on).")
     m = {"recall_by_memory": self.recall(new_probes)}
     m["recall"] = _mean(m["recall_by_memory"])
-    old = self.recall(old_probes)
-    m["old_recall"] = _mean(old)
+    m["old_recall"] = _mean(self.recall(old_probes))
     m["old_recall_before"] = _mean(old_before) if old_before else None
-    m["retention"] = m["old_recall"] / m["old_recall_before"] if m["old_recall"] is not None and m["old_recall_before"] else None
-    loc = base["locality"]
-    for suffix, routed in (("", True), ("_weights", False)):
-        ans = self.answers([q for q, _, _ in loc], max_new_tokens=32, routed=routed) if loc else []
-        m["locality" + suffix] = score(ans, [g for _, g, _ in loc]) if loc else None
-        m["ppl" + suffix] = self.perplexity(GENERAL_TEXT, routed=routed)
-        m["ppl_increase" + suffix] = m["ppl" + suffix] / base["ppl"] - 1
-    m["ppl_base"] = base["ppl"]
+    if m["old_recall"] is not None and m["old_recall_before"]:
+        m["retention"] = m["old_recall"] / m["old_recall_before"]
+    else:
+        m["retention"] = None
+    views = {"": self.view(routed=True), "_weights": self.view(routed=False)}
+    damage = evaluate_views(views, self.references())
+    for suffix in views:
+        m["locality" + suffix] = damage["locality" + suffix]
+        m["ppl" + suffix] = damage["ppl" + suffix]
+        m["ppl_increase" + suffix] = damage["ppl_drift" + suffix]     # the sleep gates' name for the drift
+    m["ppl_base"] = damage["ppl_base"]
     return m
 
-# %% ../nbs/15_agent.ipynb #f170282b
+# %% ../nbs/15_agent.ipynb #bb1bfdd0
+@dataclass
+class ReplayPlan:
+    "What one sleep trains on, and the held-out probes that judge it (with recall measured before training)."
+    new: list                 # today's memories
+    old: list                 # consolidated memories replayed beside them
+    pairs_new: list           # training pairs of today's memories
+    pairs_old: list           # rehearsal pairs of the replayed ones
+    distill: list             # the base model's own answers to general prompts (self-distillation)
+    new_probes: list          # (memory id, question, answer), never trained on
+    old_probes: list
+    recall_before: dict       # memory id -> recall of today's memories before the sleep
+    old_recall_before: dict
+
+    @property
+    def pairs(self) -> list:
+        "Everything the sleep trains on."
+        return self.pairs_new + self.pairs_old + self.distill
+
+@dataclass
+class Verdict:
+    "The gate metrics of a trained sleep, each memory's held-out gain, and the gates' reasons to roll back."
+    metrics: dict
+    gains: dict
+    reasons: list
+
+    @property
+    def accepted(self) -> bool:
+        "Whether every gate passed."
+        return not self.reasons
+
+# %% ../nbs/15_agent.ipynb #425df088
 @patch
 def _write_history(self: SleepTrainAgent, report: dict) -> dict:
-    "Append `report` (the main process's, under a launcher) to the history and write it (main process only); returns the report."
+    ("Append `report` (the main process's, under a launcher) to the history and write it (main process only); returns "
+     "the report.")
     report = broadcast_object(report)
     self._history.append(report)
     def write():
@@ -201,77 +338,146 @@ def _write_history(self: SleepTrainAgent, report: dict) -> dict:
     return report
 
 @patch
-def sleep(self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn=None, max_old_probes: int = 40) -> dict:
-    "Replay (new + old memories + general rehearsal), train, evaluate, gate (accept or roll back), reward the policy; returns the sleep report."
+def _check_sleep_config(self: SleepTrainAgent, config: Optional[SleepConfig]) -> SleepConfig:
+    "The config a sleep uses, checked against the agent's adapter (whose LoRA shape the first sleep fixed)."
     config = config or self.sleep_config
-    if not isinstance(config, SleepConfig): raise TypeError(f"config must be a SleepConfig, got {type(config).__name__}")
-    if len(self.memory) == 0: raise ValueError(f"the memory at {self.memory.uri!r} is empty: observe() something before sleep()")
-    if isinstance(self.model, PeftModel) and self.consolidation == "lora":   # the adapter's shape is fixed by the first sleep
-        have = self.model.peft_config[self.model.active_adapter]
-        want = config.lora_config()
-        tm = lambda t: t if isinstance(t, str) else sorted(t)
-        for k, a, b in (("rank", have.r, want.r), ("alpha", have.lora_alpha, want.lora_alpha), ("target_modules", tm(have.target_modules), tm(want.target_modules))):
-            if k == "target_modules" and want.target_modules == "all-linear": continue
-            if a != b: raise ValueError(f"SleepConfig.{k}={b!r} differs from this agent's adapter ({k}={a!r}); the LoRA shape is fixed by the first sleep")
+    if not isinstance(config, SleepConfig):
+        raise TypeError(f"config must be a SleepConfig, got {type(config).__name__}")
+    if not (isinstance(self.model, PeftModel) and self.consolidation == "lora"):
+        return config
+    have, want = self.model.peft_config[self.model.active_adapter], config.lora_config()
+    modules = lambda t: t if isinstance(t, str) else sorted(t)
+    checks = [("rank", have.r, want.r), ("alpha", have.lora_alpha, want.lora_alpha)]
+    if want.target_modules != "all-linear":
+        checks.append(("target_modules", modules(have.target_modules), modules(want.target_modules)))
+    for name, got, wanted in checks:
+        if got != wanted:
+            raise ValueError(f"SleepConfig.{name}={wanted!r} differs from this agent's adapter ({name}={got!r}); "
+                             "the LoRA shape is fixed by the first sleep")
+    return config
+
+# %% ../nbs/15_agent.ipynb #3e0df164
+@patch
+def _replay_plan(self: SleepTrainAgent, config: SleepConfig, n: int, new: list, max_old_probes: int) -> ReplayPlan:
+    "Step 1: what sleep `n` trains on and its probes (under a launcher: built by the main process and shared)."
+    done = {("consolidated_in", "!="): -1}
+    consolidated = self.memory.records(where=done, status="active")
+    n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
+    old = self.memory.sample_replay(n_old, strategy="uniform", where=done, seed=config.seed + n) if n_old else []
+    rng = random.Random(config.seed + n)
+    pairs_new = teacher_pairs(self.teacher, new)
+    pairs_old = rehearsal_pairs(self.teacher, old, config.replay_pairs, rng)
+    distill = [tuple(p) for p in self.baseline()["distill"]] if config.self_distill else []
+    n_distill = min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old))))
+    distill = rng.sample(distill, n_distill)
+    new_probes = self.probes(new)
+    old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
+    return ReplayPlan(new, old, pairs_new, pairs_old, distill, new_probes, old_probes,
+                      self.recall(new_probes), self.recall(old_probes))
+
+# %% ../nbs/15_agent.ipynb #91e93e22
+@patch
+def _train(self: SleepTrainAgent, plan: ReplayPlan, config: SleepConfig, n: int, logger_fn=None) -> tuple:
+    ("Step 2: install the day's adapter (a LoRA on the last accepted one, or a Share part) and train it on the plan; "
+     "returns the training report and the adapter's state before training (for a LoRA rollback).")
+    snapshot = None
+    if self.consolidation == "share":
+        self._set_model(self._day_model(config, n))
+    else:
+        self._set_model(add_lora(self.model, config))
+        snapshot = adapter_state(self.model)
+    if config.kl_weight > 0 and self._kl is None:
+        self._kl = kl_targets(self.model, self.tokenizer, REHEARSAL_TEXT, config.kl_topk, config.max_length)
+    share_coefficients = getattr(self.model, "share_coefficients", {}).get("coefficients", False)
+    if self.consolidation == "share" and share_coefficients:
+        config = replace(config, lr=self.share_config.lr)
+    kl = self._kl if config.kl_weight > 0 else None
+    stats = train_lora(self.model, self.tokenizer, plan.pairs, config, logger_fn=logger_fn, kl=kl, desc=f"sleep {n}")
+    return stats, snapshot
+
+@patch
+def _judge(self: SleepTrainAgent, plan: ReplayPlan) -> Verdict:
+    "Step 3: the gate metrics on held-out probes and the references, judged by the main process (the same everywhere)."
+    metrics = on_main(self.evaluate, plan.new_probes, plan.old_probes, plan.old_recall_before)
+    gains = {k: v - plan.recall_before.get(k, 0.0) for k, v in metrics.pop("recall_by_memory").items()}
+    metrics["recall_before"] = _mean(plan.recall_before)
+    return Verdict(metrics, gains, self.sleep_gates.check(metrics))
+
+# %% ../nbs/15_agent.ipynb #d591f3f4
+@patch
+def _commit_or_roll_back(self: SleepTrainAgent, report: dict, plan: ReplayPlan, verdict: Verdict, snapshot,
+                         new_share) -> dict:
+    ("Step 4: keep the adapter (saved, memories marked consolidated) or restore the last accepted one; write the "
+     "history.")
+    n = report["sleep"]
+    if self.consolidation == "share" and verdict.accepted:
+        on_main(new_share.save, self.checkpoint_dir / "share" / str(n))
+        self.share = new_share
+    elif self.consolidation == "share":
+        self._set_model(self._share_model(self.share))             # back to the last accepted subspace
+    elif not verdict.accepted:
+        restore_adapter_state(self.model, snapshot)                 # back to the last accepted adapter
+    if verdict.accepted:
+        meta = report | {"base_model": self.base_name, "memory_ids": [r.id for r in plan.new],
+                         "replay_ids": [r.id for r in plan.old]}
+        on_main(save_adapter, self.model, self.checkpoint_dir / str(n), meta)
+    report["seconds"] = time.time() - report["time"]
+    report = self._write_history(report)                   # the accepted adapter counts from here on
+    if verdict.accepted:
+        on_main(self.memory.mark_consolidated, [r.id for r in plan.new], n)
+    if self.wake_gate.reward(verdict.gains):                    # rewarded with the held-out gains
+        on_main(self.wake_gate.policy.save, self.checkpoint_dir / "policy.json")
+    if distributed() and not is_main_process():
+        self.memory.refresh()
+    return report
+
+# %% ../nbs/15_agent.ipynb #7e485c98
+@patch
+def sleep(
+    self: SleepTrainAgent, config: Optional[SleepConfig] = None, logger_fn=None, max_old_probes: int = 40
+) -> dict:
+    "Replay (new + old memories + general rehearsal), train, evaluate, gate (accept or roll back), reward the policy; returns the sleep report."
+    config = self._check_sleep_config(config)
+    if len(self.memory) == 0:
+        raise ValueError(f"the memory at {self.memory.uri!r} is empty: observe() something before sleep()")
     n = self.n_sleeps + 1
     new = self.memory.records(status="active", consolidated_in=-1)
     report = {"sleep": n, "time": time.time(), "n_new": len(new)}
     if not new:
         report.update(accepted=None, skipped="nothing new to learn")
         return self._write_history(report)
-    t0 = time.time()
     if is_main_process():
-        for stale in self.checkpoint_dir.glob(".*.tmp"): shutil.rmtree(stale, ignore_errors=True)   # left by a process killed while saving
-    base = self.baseline()
-    def replay_set():      # under a launcher: built by the main process (a teacher may sample) and shared
-        consolidated = self.memory.records(where={("consolidated_in", "!="): -1}, status="active")
-        n_old = min(len(consolidated), math.ceil(config.replay_ratio * len(new)))
-        old = self.memory.sample_replay(n_old, strategy="uniform", where={("consolidated_in", "!="): -1}, seed=config.seed + n) if n_old else []
-        rng = random.Random(config.seed + n)
-        pairs_new = teacher_pairs(self.teacher, new)
-        pairs_old = rehearsal_pairs(self.teacher, old, config.replay_pairs, rng)
-        distill = [tuple(p) for p in base["distill"]] if config.self_distill else []
-        distill = rng.sample(distill, min(len(distill), math.ceil(config.distill_ratio * (len(pairs_new) + len(pairs_old)))))
-        new_probes = self.probes(new)
-        old_probes = self.probes(rng.sample(consolidated, min(max_old_probes, len(consolidated))))
-        return old, pairs_new, pairs_old, distill, new_probes, old_probes, self.recall(new_probes), self.recall(old_probes)
-    old, pairs_new, pairs_old, distill, new_probes, old_probes, before_new, before_old = on_main(replay_set)
-    pairs = pairs_new + pairs_old + distill
-    if self.consolidation == "share": self._set_model(self._day_model(config, n))
-    else:
-        self._set_model(add_lora(self.model, config))
-        snapshot = adapter_state(self.model)
-    if config.kl_weight > 0 and self._kl is None:
-        self._kl = kl_targets(self.model, self.tokenizer, REHEARSAL_TEXT, config.kl_topk, config.max_length)
-    coefficients = self.consolidation == "share" and getattr(self.model, "share_coefficients", {}).get("coefficients", False)
-    stats = train_lora(self.model, self.tokenizer, pairs, replace(config, lr=self.share_config.lr) if coefficients else config, logger_fn=logger_fn, kl=self._kl if config.kl_weight > 0 else None, desc=f"sleep {n}")
+        for stale in self.checkpoint_dir.glob(".*.tmp"):  # left by a process killed while saving
+            shutil.rmtree(stale, ignore_errors=True)
+    plan = on_main(self._replay_plan, config, n, new, max_old_probes)
+    stats, snapshot = self._train(plan, config, n, logger_fn)
     t_eval = time.time()
-    if self.consolidation == "share": new_share, share_report = self._fold_day()
-    m = on_main(self.evaluate, new_probes, old_probes, before_old)   # the gates: judged by the main process, the same decision everywhere
-    gains = {k: v - before_new.get(k, 0.0) for k, v in m.pop("recall_by_memory").items()}
-    m["recall_before"] = _mean(before_new)
-    reasons = self.gates.check(m)
-    report.update(n_replay=len(old), n_distill=len(distill), pairs={"new": len(pairs_new), "old": len(pairs_old), "distill": len(distill)},
-                  n_probes=len(new_probes), n_old_probes=len(old_probes),
-                  **{k: stats[k] for k in ("steps", "n_examples", "tokens", "padding_fraction", "tokens_per_s", "flops", "bf16")},
-                  loss_first=stats["losses"][0], loss_last=stats["losses"][-1], kl_last=stats["kl"][-1],
-                  train_seconds=stats["seconds"], eval_seconds=time.time() - t_eval, metrics=m,
-                  gain=_mean(gains), accepted=not reasons, reasons=reasons, config=config.to_dict(), consolidation=self.consolidation)
-    if self.consolidation == "share":
+    new_share, share_report = self._fold_day() if self.consolidation == "share" else (None, None)
+    verdict = self._judge(plan)
+    report.update(
+        n_replay=len(plan.old),
+        n_distill=len(plan.distill),
+        pairs={"new": len(plan.pairs_new), "old": len(plan.pairs_old), "distill": len(plan.distill)},
+        n_probes=len(plan.new_probes),
+        n_old_probes=len(plan.old_probes),
+        **{k: stats[k] for k in ("steps", "n_examples", "tokens", "padding_fraction", "tokens_per_s", "flops", "bf16")},
+        loss_first=stats["losses"][0],
+        loss_last=stats["losses"][-1],
+        kl_last=stats["kl"][-1],
+        train_seconds=stats["seconds"],
+        eval_seconds=time.time() - t_eval,
+        metrics=verdict.metrics,
+        gain=_mean(verdict.gains),
+        accepted=verdict.accepted,
+        reasons=verdict.reasons,
+        config=config.to_dict(),
+        consolidation=self.consolidation,
+    )
+    if share_report is not None:
         report["share"] = share_report
-        if reasons: self._set_model(self._share_model(self.share))             # back to the last accepted subspace
-        else: on_main(new_share.save, self.checkpoint_dir / "share" / str(n)); self.share = new_share
-    if reasons:
-        if self.consolidation == "lora": restore_adapter_state(self.model, snapshot)   # roll back to the last accepted adapter
-    else:
-        on_main(save_adapter, self.model, self.checkpoint_dir / str(n), report | {"base_model": self.base_name,
-                "memory_ids": [r.id for r in new], "replay_ids": [r.id for r in old]})
-    report["seconds"] = time.time() - t0
-    report = self._write_history(report)                   # the accepted adapter counts from here on
-    if not reasons: on_main(self.memory.mark_consolidated, [r.id for r in new], n)
-    if self.gate.reward(gains): on_main(self.gate.policy.save, self.checkpoint_dir / "policy.json")   # rewarded with the held-out gains
-    if distributed() and not is_main_process(): self.memory.refresh()
-    return report
+    return self._commit_or_roll_back(report, plan, verdict, snapshot, new_share)
+
+# %% ../nbs/15_agent.ipynb #05797f8d
 def _plain(model):
     "The base model under a PeftModel (its LoRA layers removed, nothing merged)."
     return model.unload() if isinstance(model, PeftModel) else model
@@ -284,32 +490,52 @@ def _share_model(self: SleepTrainAgent, share: Optional[ShareSubspace]):
 
 @patch
 def _day_model(self: SleepTrainAgent, config: SleepConfig, n: int):
-    "The model a Share sleep trains: a plain LoRA on the first day; later, a new part on top of the frozen merged earlier days — free (rank `config.rank`) for the first `free_days`, then Share coefficients."
+    ("The model a Share sleep trains: a plain LoRA on the first day; later, a new part on top of the frozen merged "
+     "earlier days — free (rank `config.rank`) for the first `free_days`, then Share coefficients.")
     base, sc = _plain(self.model), self.share_config
-    if self.share is None: return add_lora(base, config)
+    if self.share is None:
+        return add_lora(base, config)
     coef = len(self.share) >= sc.free_days
-    return self.share.coefficient_model(base, p=sc.p if coef else config.rank, phi=min(sc.phi, self.share.max_phi()), seed=config.seed + n,
-                                        on_top=True, coefficients=coef)
+    return self.share.coefficient_model(
+        base,
+        p=sc.p if coef else config.rank,
+        phi=min(sc.phi, self.share.max_phi()),
+        seed=config.seed + n,
+        on_top=True,
+        coefficients=coef,
+    )
+
 
 @patch
 def _fold_day(self: SleepTrainAgent) -> tuple:
     "Fold the day just trained into the subspace (absorb) and install the merged adapter the gates will judge; returns the new subspace and a report."
     trainable = trainable_parameters(self.model)
-    mode = "lora" if self.share is None else ("coefficients" if self.model.share_coefficients["coefficients"] else "free")
+    mode = (
+        "lora" if self.share is None else ("coefficients" if self.model.share_coefficients["coefficients"] else "free")
+    )
     new = self.model if self.share is None else self.share.finish_adapter(self.model)
     share = self.share_config.fit([new]) if self.share is None else self.share.absorb(new)
     self._set_model(self._share_model(share))
     st = share.stats()
-    return share, {"mode": mode, "trainable_params": trainable, "adapters": len(share), "error_new": share.errors[-1], "max_error": max(share.errors),
-                   "merged_rank": self.model.peft_config["default"].r, "coefficient_params": st["coefficient_params"],
-                   "basis_params": st["basis_params"], "separate_params": st["separate_params"]}
-
+    return share, {
+        "mode": mode,
+        "trainable_params": trainable,
+        "adapters": len(share),
+        "error_new": share.errors[-1],
+        "max_error": max(share.errors),
+        "merged_rank": self.model.peft_config["default"].r,
+        "coefficient_params": st["coefficient_params"],
+        "basis_params": st["basis_params"],
+        "separate_params": st["separate_params"],
+    }
 
 # %% ../nbs/15_agent.ipynb #b7527fec
 @patch
 def run_day(self: SleepTrainAgent, statements: Sequence[str], questions: Optional[Sequence[tuple]] = None,
             use_memory: bool = False, config: Optional[SleepConfig] = None, logger_fn=None) -> dict:
-    "One day: observe `statements`, sleep, then answer `questions` ((question, gold) pairs) closed book (or with RAG); returns the day's report."
+    ("One day: observe `statements`, sleep, then answer `questions` ((question, gold) pairs) closed book (or with "
+     "RAG); "
+     "returns the day's report.")
     decisions = self.observe(list(statements))
     counts = {a: sum(d.action == a for d in decisions) for a in ("STORE", "CORRECT", "REJECT")}
     day = {"decisions": counts, "sleep": self.sleep(config, logger_fn=logger_fn)}
@@ -329,16 +555,21 @@ def rag_system(self: SleepTrainAgent, question: str, top_k: int = 3) -> str:
 
 @patch
 def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[bool]:
-    "For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar (always, when the threshold is None)."
-    if not isinstance(self.model, PeftModel): return [False] * len(texts)
-    if self.route_threshold is None: return [True] * len(texts)
+    ("For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar (always, "
+     "when the threshold is None).")
+    if not isinstance(self.model, PeftModel):
+        return [False] * len(texts)
+    if self.route_threshold is None:
+        return [True] * len(texts)
     embs = self.memory.embed(list(texts)) if embeddings is None else embeddings
     return [bool(h) and h[0][1] >= self.route_threshold for h in (self.memory.query_vector(e, 1) for e in embs)]
 
 @patch
 def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = False, top_k: int = 3,
             max_new_tokens: int = 48, batch_size: int = 16, routed: bool = True, adapter: bool = True) -> list[str]:
-    "Greedy answers (batched): closed book, or with retrieved memories (`use_memory`, RAG); the adapter routed, always on (`routed=False`) or off (`adapter=False`: the base model)."
+    ("Greedy answers (batched): closed book, or with retrieved memories (`use_memory`, RAG); the adapter routed, "
+     "always "
+     "on (`routed=False`) or off (`adapter=False`: the base model).")
     qs = [check_text(q, f"questions[{i}]") for i, q in enumerate(questions)]
     has = adapter and isinstance(self.model, PeftModel)
     embs = self.memory.embed(qs) if (use_memory or (has and routed and self.route_threshold is not None)) else None
@@ -347,75 +578,140 @@ def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = 
     out = [None] * len(qs)
     for flag in (True, False):
         idx = [i for i, o in enumerate(on) if o == flag]
-        if not idx: continue
+        if not idx:
+            continue
         with base_only(self.model, off=not flag):
-            got = generate(self.model, self.tokenizer, [qs[i] for i in idx], max_new_tokens=max_new_tokens, batch_size=batch_size,
-                           system=[system[i] for i in idx] if system else None)
-        for i, a in zip(idx, got): out[i] = a
+            got = generate(
+                self.model,
+                self.tokenizer,
+                [qs[i] for i in idx],
+                max_new_tokens=max_new_tokens,
+                batch_size=batch_size,
+                system=[system[i] for i in idx] if system else None,
+            )
+        for i, a in zip(idx, got):
+            out[i] = a
     return out
 
+
 @patch
-def answer(self: SleepTrainAgent, question: str, use_memory: bool = False, top_k: int = 3, max_new_tokens: int = 48) -> str:
+def answer(
+    self: SleepTrainAgent, question: str, use_memory: bool = False, top_k: int = 3, max_new_tokens: int = 48
+) -> str:
     "Greedy answer to `question`: closed book (the weights) by default, or with retrieved memories (RAG)."
     return self.answers([check_text(question, "question")], use_memory, top_k, max_new_tokens)[0]
 
+
 @patch
-def perplexity(self: SleepTrainAgent, texts: Sequence[str], routed: bool = True) -> float:
-    "Perplexity of `texts` as the agent models them (each text routed to the adapter or the base, unless `routed=False`)."
+def perplexity(self: SleepTrainAgent, texts: Sequence[str], routed: bool = True, adapter: bool = True) -> float:
+    "Perplexity of `texts` as the agent models them: each text routed to the adapter or the base; the adapter always on (`routed=False`) or off (`adapter=False`: the base model)."
     texts = [check_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
-    on = self.route(texts) if routed else [isinstance(self.model, PeftModel)] * len(texts)
+    if not adapter:
+        on = [False] * len(texts)
+    else:
+        on = self.route(texts) if routed else [isinstance(self.model, PeftModel)] * len(texts)
     nll, n = 0.0, 0
     for flag in (True, False):
         group = [t for t, o in zip(texts, on) if o == flag]
-        if not group: continue
+        if not group:
+            continue
         k = sum(len(self.tokenizer(t)["input_ids"]) - 1 for t in group)
-        with base_only(self.model, off=not flag): nll += math.log(perplexity(self.model, self.tokenizer, group)) * k
+        with base_only(self.model, off=not flag):
+            nll += math.log(perplexity(self.model, self.tokenizer, group)) * k
         n += k
     return math.exp(nll / max(n, 1))
 
 # %% ../nbs/15_agent.ipynb #80e03bcc
 @patch
 def save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
-    "Save the agent (adapter, sleep checkpoints, memory, policy, base model reference or weights, metadata) to `path` atomically (under a launcher: by the main process, the others waiting)."
+    ("Save the agent (adapter, sleep checkpoints, memory, policy, base model reference or weights, metadata) to `path` "
+     "atomically (under a launcher: by the main process, the others waiting).")
     return on_main(self._save_pretrained, path)
 
 @patch
 def _save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
     path = Path(path)
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise OSError(f"path {str(path)!r} is not writable: {e.strerror or e}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"path {str(path)!r} is not writable: {e.strerror or e}") from None
     with atomic_dir(path) as tmp:
-        meta = {"format": "sleeptrain-agent", "version": 2, "base_model": self.base_name, "namespace": self.memory.namespace,
-                "sleep_config": self.sleep_config.to_dict(), "gates": dict(self.gates.__dict__), "route_threshold": self.route_threshold,
-                "consolidation": self.consolidation, "share": dict(self.share_config.__dict__), "quantization": self.quantization,
-                "seed": self.seed, "history": self._history, "has_adapter": isinstance(self.model, PeftModel)}
-        if isinstance(self.model, PeftModel): save_adapter(self.model, tmp / "adapter", {"sleeps": self.n_sleeps, "last_accepted": self.last_accepted})
-        if self.base_name is None: save_base(self.model, self.tokenizer, tmp / "base")
-        if "://" in self.memory.uri: meta["memory_uri"] = self.memory.uri
-        else: shutil.copytree(self.memory.uri, tmp / "memory")
-        inside = "://" not in self.memory.uri and self.checkpoint_dir.resolve().is_relative_to(Path(self.memory.uri).resolve())
-        if not inside and self.checkpoint_dir.exists(): shutil.copytree(self.checkpoint_dir, tmp / "checkpoints")
-        if self.gate.policy is not None: self.gate.policy.save(tmp / "policy.json")
+        meta = {
+            "format": "sleeptrain-agent",
+            "version": 2,
+            "base_model": self.base_name,
+            "namespace": self.memory.namespace,
+            "sleep_config": self.sleep_config.to_dict(),
+            "sleep_gates": dict(self.sleep_gates.__dict__),
+            "route_threshold": self.route_threshold,
+            "consolidation": self.consolidation,
+            "share": dict(self.share_config.__dict__),
+            "quantization": self.quantization,
+            "seed": self.seed,
+            "history": self._history,
+            "has_adapter": isinstance(self.model, PeftModel),
+        }
+        if isinstance(self.model, PeftModel):
+            save_adapter(self.model, tmp / "adapter", {"sleeps": self.n_sleeps, "last_accepted": self.last_accepted})
+        if self.base_name is None:
+            save_base(self.model, self.tokenizer, tmp / "base")
+        if "://" in self.memory.uri:
+            meta["memory_uri"] = self.memory.uri
+        else:
+            shutil.copytree(self.memory.uri, tmp / "memory")
+        inside = "://" not in self.memory.uri and self.checkpoint_dir.resolve().is_relative_to(
+            Path(self.memory.uri).resolve()
+        )
+        if not inside and self.checkpoint_dir.exists():
+            shutil.copytree(self.checkpoint_dir, tmp / "checkpoints")
+        if self.wake_gate.policy is not None:
+            self.wake_gate.policy.save(tmp / "policy.json")
         atomic_write_json(tmp / "agent.json", meta)
     return path
 
+
 @patch(cls_method=True)
-def from_pretrained(cls: SleepTrainAgent, path: Union[str, Path], model=None, tokenizer=None, embedder=None, memory_dir=None, device=None, dtype=None) -> SleepTrainAgent:
+def from_pretrained(
+    cls: SleepTrainAgent,
+    path: Union[str, Path],
+    model=None,
+    tokenizer=None,
+    embedder=None,
+    memory_dir=None,
+    device=None,
+    dtype=None,
+) -> SleepTrainAgent:
     "Load an agent saved with `save_pretrained` (a base model object may be passed to skip reloading it)."
     path = Path(path)
-    if not (path / "agent.json").exists(): raise FileNotFoundError(f"path {str(path)!r} is not a saved SleepTrainAgent (no agent.json)")
+    if not (path / "agent.json").exists():
+        raise FileNotFoundError(f"path {str(path)!r} is not a saved SleepTrainAgent (no agent.json)")
     meta = json.loads((path / "agent.json").read_text())
-    quantization = meta.get("quantization") if model is None and meta["base_model"] else None   # a model object comes as it is
-    if model is None: model = meta["base_model"] or str(path / "base")
+    # a model object comes as it is
+    quantization = meta.get("quantization") if model is None and meta["base_model"] else None
+    if model is None:
+        model = meta["base_model"] or str(path / "base")
     mem = memory_dir or meta.get("memory_uri") or path / "memory"
     ckpt = path / "checkpoints" if (path / "checkpoints").exists() else None
-    agent = cls(model, mem, tokenizer=tokenizer, embedder=embedder, namespace=meta["namespace"], checkpoint_dir=ckpt,
-                sleep_config=SleepConfig(**meta["sleep_config"]), gates=SleepGates(**meta.get("gates", {})),
-                route_threshold=meta.get("route_threshold"), consolidation=meta.get("consolidation", "lora"),
-                share=ShareConfig(**meta["share"]) if meta.get("share") else None, device=device,
-                quantization=quantization, dtype=dtype, seed=meta["seed"])
+    agent = cls(
+        model,
+        mem,
+        tokenizer=tokenizer,
+        embedder=embedder,
+        namespace=meta["namespace"],
+        checkpoint_dir=ckpt,
+        sleep_config=SleepConfig(**meta["sleep_config"]),
+        sleep_gates=SleepGates(**meta.get("sleep_gates", meta.get("gates", {}))),
+        route_threshold=meta.get("route_threshold"),
+        consolidation=meta.get("consolidation", "lora"),
+        share=ShareConfig(**meta["share"]) if meta.get("share") else None,
+        device=device,
+        quantization=quantization,
+        dtype=dtype,
+        seed=meta["seed"],
+    )
     agent.base_name = meta["base_model"]
     if meta["has_adapter"] and agent.last_accepted is None:
         agent._set_model(load_adapter(agent.model, path / "adapter", is_trainable=True).eval())
-    if (path / "policy.json").exists(): agent.gate.policy = Hedge.load(path / "policy.json")
+    if (path / "policy.json").exists():
+        agent.wake_gate.policy = Hedge.load(path / "policy.json")
     return agent

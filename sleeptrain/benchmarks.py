@@ -16,88 +16,162 @@ __all__ = ['RETENTION_TARGETS', 'SYSTEMS', 'ABLATIONS', 'ABLATION_SYSTEMS', 'SWE
            'run_sweep']
 
 # %% ../nbs/18_benchmarks.ipynb #b3f820e2
-RETENTION_TARGETS = {"last_day_recall": (">=", 0.9), "bwt": (">=", -0.05), "ppl_drift": ("<=", 0.05), "locality": (">=", 0.95)}
+RETENTION_TARGETS = {
+    "last_day_recall": (">=", 0.9),
+    "bwt": (">=", -0.05),
+    "ppl_drift": ("<=", 0.05),
+    "locality": (">=", 0.95),
+}
+
 
 def _check_targets(row: dict) -> dict:
-    return {k: (row[k] >= v if op == ">=" else row[k] <= v) for k, (op, v) in RETENTION_TARGETS.items() if row.get(k) is not None}
+    return {
+        k: (row[k] >= v if op == ">=" else row[k] <= v)
+        for k, (op, v) in RETENTION_TARGETS.items()
+        if row.get(k) is not None
+    }
 
-def run_retention(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = ("sleeptrain", "naive"),
-                  model=None, out=None, config=None, gates=None, probes: int = 2, max_new_tokens: int = 24,
-                  route_threshold: Optional[float] = 0.5, embedder=None, echo=print) -> dict:
+
+def run_retention(
+    days: int = 5,
+    facts_per_day: int = 12,
+    seed: int = 0,
+    systems: Sequence[str] = ("sleeptrain", "naive"),
+    model=None,
+    out=None,
+    config=None,
+    gates=None,
+    probes: int = 2,
+    max_new_tokens: int = 24,
+    route_threshold: Optional[float] = 0.5,
+    embedder=None,
+    echo=print,
+) -> dict:
     "Sleep `days` days of new facts with each system on the same stream; accuracy matrices, CL metrics, damage and sleep times."
     import tempfile
     from dataclasses import replace
     from sleeptrain.agent import SleepTrainAgent
-    from sleeptrain.models import load_lm, load_embedder, generate, perplexity
-    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
+    from sleeptrain.models import load_lm, load_embedder
+    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS
     from sleeptrain.teacher import TemplateTeacher
-    from sleeptrain.metrics import score, contains, cl_metrics
+    from sleeptrain.metrics import cl_metrics
+    from sleeptrain.evaluation import record_references, model_view, ask, evaluate
+
     for k, v in (("days", days), ("facts_per_day", facts_per_day), ("probes", probes)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{k} must be a positive integer, got {v!r}")
     bad = [s for s in systems if s not in ("sleeptrain", "naive")]
-    if bad or not systems: raise ValueError(f"systems must be among ('sleeptrain', 'naive'), got {list(systems)!r}")
+    if bad or not systems:
+        raise ValueError(f"systems must be among ('sleeptrain', 'naive'), got {list(systems)!r}")
     t0 = time.time()
     out = Path(out or tempfile.mkdtemp(prefix="retention-"))
     base, tok = model if isinstance(model, tuple) else load_lm(model)
     embedder = embedder or load_embedder()
     cfg = config or SleepConfig(seed=seed)
     items = make_facts(days * facts_per_day, seed=seed)
-    P = [[(q, it.answer) for it in items[d * facts_per_day:(d + 1) * facts_per_day] for q in it.probes[:probes]] for d in range(days)]
-    gq = GENERAL_QUESTIONS
-    ask = lambda fn, qs: score(fn([q for q, _ in qs]), [a for _, a in qs])
-    base_ans = lambda qs: generate(base, tok, qs, max_new_tokens=max_new_tokens, desc="base")
-    b = [ask(base_ans, p) for p in P]
-    base_general = base_ans([q for q, _ in gq])
-    loc_set = [(q, g) for (q, g), a in zip(gq, base_general) if contains(a, g)]
-    base_ppl = perplexity(base, tok, GENERAL_TEXT)
-    echo(f"stream: {days} days x {facts_per_day} facts, {probes} held-out questions each; chance {chance_level(items):.3f}; "
-         f"base recall {sum(b) / days:.3f}, base locality set {len(loc_set)}/{len(gq)}, base perplexity {base_ppl:.2f}")
-    res = {"days": days, "facts_per_day": facts_per_day, "seed": seed, "probes": probes, "chance_level": chance_level(items),
-           "base_recall": b, "base_ppl": base_ppl, "n_locality": len(loc_set), "config": cfg.to_dict(), "route_threshold": route_threshold, "systems": {}}
+    P = {
+        f"day{d + 1}": [
+            (q, it.answer) for it in items[d * facts_per_day : (d + 1) * facts_per_day] for q in it.probes[:probes]
+        ]
+        for d in range(days)
+    }
+    refs = record_references(base, tok)  # the locality set and base perplexity the agent's gates use too
+    base_recall, _ = ask(model_view(base, tok, max_new_tokens, desc="base").answer, P)
+    b = list(base_recall.values())
+    echo(
+        f"stream: {days} days x {facts_per_day} facts, {probes} held-out questions each; chance "
+        f"{chance_level(items):.3f}; "
+        f"base recall {sum(b) / days:.3f}, base locality set {len(refs.locality)}/{len(GENERAL_QUESTIONS)}, "
+        f"base perplexity {refs.ppl:.2f}"
+    )
+    res = {
+        "days": days,
+        "facts_per_day": facts_per_day,
+        "seed": seed,
+        "probes": probes,
+        "chance_level": chance_level(items),
+        "base_recall": b,
+        "base_ppl": refs.ppl,
+        "n_locality": len(refs.locality),
+        "config": cfg.to_dict(),
+        "route_threshold": route_threshold,
+        "systems": {},
+    }
     for system in systems:
         echo(f"== {system} ==")
         if system == "sleeptrain":
-            agent = SleepTrainAgent((base, tok), out / system / "memory", embedder=embedder, sleep_config=cfg, gates=gates,
-                                    route_threshold=route_threshold, seed=seed)
-            views = {"": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens), ppl=lambda: agent.perplexity(GENERAL_TEXT)),
-                     "_weights": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens, routed=False),
-                                      ppl=lambda: agent.perplexity(GENERAL_TEXT, routed=False))}
+            agent = SleepTrainAgent(
+                (base, tok),
+                out / system / "memory",
+                embedder=embedder,
+                sleep_config=cfg,
+                sleep_gates=gates,
+                route_threshold=route_threshold,
+                seed=seed,
+            )
+            facts_view = agent.view(max_new_tokens=max_new_tokens)
+            damage_views = {"": agent.view(), "_weights": agent.view(routed=False)}
         else:
             naive_cfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
             pm = add_lora(base, naive_cfg)
-            views = {"": dict(answer=lambda qs: generate(pm, tok, qs, max_new_tokens=max_new_tokens), ppl=lambda: perplexity(pm, tok, GENERAL_TEXT))}
+            facts_view = model_view(pm, tok, max_new_tokens)
+            damage_views = {"": model_view(pm, tok)}
         R, sleeps, accepted, damage = [], [], [], []
         for d in range(days):
-            statements = [it.statement for it in items[d * facts_per_day:(d + 1) * facts_per_day]]
+            statements = [it.statement for it in items[d * facts_per_day : (d + 1) * facts_per_day]]
             ts = time.time()
             if system == "sleeptrain":
-                agent.observe(statements); rep = agent.sleep(); accepted.append(rep.get("accepted"))
+                agent.observe(statements)
+                rep = agent.sleep()
+                accepted.append(rep.get("accepted"))
             else:
                 train_lora(pm, tok, teacher_pairs(TemplateTeacher(), statements), naive_cfg, desc=f"naive day {d + 1}")
             sleeps.append(time.time() - ts)
-            ans = views[""]["answer"]
-            R.append([ask(ans, P[j]) if j <= d + 1 else None for j in range(days)])
-            dm = {}
-            for suffix, v in views.items():
-                dm["locality" + suffix] = ask(v["answer"], loc_set) if loc_set else None
-                dm["ppl_drift" + suffix] = v["ppl"]() / base_ppl - 1
+            recall, _ = ask(facts_view.answer, {name: P[name] for name in list(P)[: d + 2]})
+            R.append([recall.get(name) for name in P])
+            ev = evaluate(damage_views, refs)
+            dm = {key + suffix: ev[key + suffix] for suffix in damage_views for key in ("locality", "ppl_drift")}
             damage.append(dm)
-            echo(f"day {d + 1}: sleep {sleeps[-1]:.0f}s{'' if system != 'sleeptrain' else ' accepted' if accepted[-1] else ' ROLLED BACK'}; "
-                 f"recall by day {[round(x, 2) for x in R[-1][:d + 1]]}; " + ", ".join(f"{k} {v:.3f}" for k, v in dm.items() if v is not None))
-        row = {**cl_metrics(R, b), "last_day_recall": R[-1][-1], **damage[-1], "R": R, "damage_by_day": damage,
-               "sleep_seconds": sleeps, "sleep_seconds_total": sum(sleeps)}
+            echo(
+                f"day {d + 1}: sleep {sleeps[-1]:.0f}s{'' if system != 'sleeptrain' else ' accepted' if accepted[-1] else ' ROLLED BACK'}; "
+                f"recall by day {[round(x, 2) for x in R[-1][: d + 1]]}; "
+                + ", ".join(f"{k} {v:.3f}" for k, v in dm.items() if v is not None)
+            )
+        row = {
+            **cl_metrics(R, b),
+            "last_day_recall": R[-1][-1],
+            **damage[-1],
+            "R": R,
+            "damage_by_day": damage,
+            "sleep_seconds": sleeps,
+            "sleep_seconds_total": sum(sleeps),
+        }
         if system == "sleeptrain":
-            row["accepted"] = accepted; row["history"] = agent.history()
-            base = agent.model.unload()                     # the bare base model again, for the next system
-        else: base = pm.unload()
+            row["accepted"] = accepted
+            row["history"] = agent.history()
+            base = agent.model.unload()  # the bare base model again, for the next system
+        else:
+            base = pm.unload()
         row["targets"] = _check_targets(row)
         res["systems"][system] = row
     res["total_seconds"] = time.time() - t0
     return res
 
+
 def format_retention(res: dict) -> str:
     "A plain-text table of `run_retention` results."
-    keys = ["acc", "bwt", "forgetting", "fwt", "last_day_recall", "locality", "ppl_drift", "locality_weights", "ppl_drift_weights", "sleep_seconds_total"]
+    keys = [
+        "acc",
+        "bwt",
+        "forgetting",
+        "fwt",
+        "last_day_recall",
+        "locality",
+        "ppl_drift",
+        "locality_weights",
+        "ppl_drift_weights",
+        "sleep_seconds_total",
+    ]
     lines = [f"{'system':<12}" + "".join(f"{k:>19}" for k in keys)]
     for s, r in res["systems"].items():
         lines.append(f"{s:<12}" + "".join(f"{r[k]:>19.3f}" if r.get(k) is not None else f"{'-':>19}" for k in keys))
@@ -114,21 +188,29 @@ ABLATION_SYSTEMS = ("sleeptrain", "sleeptrain+share")
 
 def ablation_grid(system: str = "sleeptrain") -> list[str]:
     "The single switch-offs that apply to `system`."
-    if system not in ABLATION_SYSTEMS: raise ValueError(f"ablations apply to {ABLATION_SYSTEMS}, got system {system!r}")
+    if system not in ABLATION_SYSTEMS:
+        raise ValueError(f"ablations apply to {ABLATION_SYSTEMS}, got system {system!r}")
     return [a for a in ABLATIONS if a != "no_share" or system == "sleeptrain+share"]
 
 def _slug(label: str) -> str: return "".join(c if c.isalnum() or c in "+-_." else "_" for c in label)
 
 def _measure(fn, device):
-    "Run `fn`; returns (its result, wall seconds, peak memory MB): CUDA max allocated on a GPU, else the growth of the process's peak RSS."
+    ("Run `fn`; returns (its result, wall seconds, peak memory MB): CUDA max allocated on a GPU, else the growth of "
+     "the "
+     "process's peak RSS.")
     import resource, sys, torch
     cuda = getattr(device, "type", str(device)) == "cuda"
-    if cuda: torch.cuda.synchronize(device); torch.cuda.reset_peak_memory_stats(device)
+    if cuda:
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
     rss0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.time()
     out = fn()
-    if cuda: torch.cuda.synchronize(device); return out, time.time() - t0, torch.cuda.max_memory_allocated(device) / 2**20
+    if cuda:
+        torch.cuda.synchronize(device)
+        return out, time.time() - t0, torch.cuda.max_memory_allocated(device) / 2**20
     grow = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
-    return out, time.time() - t0, grow / 2**20 if sys.platform == "darwin" else grow / 1024   # ru_maxrss: bytes on macOS, KB on Linux
+    # ru_maxrss: bytes on macOS, KB on Linux
+    return out, time.time() - t0, grow / 2**20 if sys.platform == "darwin" else grow / 1024
 
 def _lora_params(model) -> int: return sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
 
@@ -141,56 +223,128 @@ def _merge_json(path, new: dict) -> dict:
     atomic_write_json(path, old)
     return old
 
-def _setup(days, facts_per_day, seed, model, config=None, gates=None, updates=1, poison=1, distractors=1, probes=2, max_new_tokens=24,
-           route_threshold=0.5, **_) -> dict:
+def _setup(
+    days,
+    facts_per_day,
+    seed,
+    model,
+    config=None,
+    gates=None,
+    updates=1,
+    poison=1,
+    distractors=1,
+    probes=2,
+    max_new_tokens=24,
+    route_threshold=0.5,
+    **_,
+) -> dict:
     "What makes two continual runs comparable (stream, model, sleep config, gates), as recorded in stream.json."
     from sleeptrain.models import DEFAULT_LM
     from sleeptrain.sleep import SleepConfig, SleepGates
+
     base = model[0] if isinstance(model, tuple) else None
-    name = model if isinstance(model, str) else DEFAULT_LM if model is None else getattr(base, "sleeptrain_source", None) or type(base).__name__
-    return {"days": days, "facts_per_day": facts_per_day, "seed": seed, "updates": updates, "poison": poison, "distractors": distractors,
-            "probes": probes, "max_new_tokens": max_new_tokens, "model": name, "config": (config or SleepConfig(seed=seed)).to_dict(),
-            "route_threshold": route_threshold, "gates": {k: (None if v == float("inf") else v) for k, v in (gates or SleepGates()).__dict__.items()}}
+    name = (
+        model
+        if isinstance(model, str)
+        else DEFAULT_LM
+        if model is None
+        else getattr(base, "sleeptrain_source", None) or type(base).__name__
+    )
+    return {
+        "days": days,
+        "facts_per_day": facts_per_day,
+        "seed": seed,
+        "updates": updates,
+        "poison": poison,
+        "distractors": distractors,
+        "probes": probes,
+        "max_new_tokens": max_new_tokens,
+        "model": name,
+        "config": (config or SleepConfig(seed=seed)).to_dict(),
+        "route_threshold": route_threshold,
+        "gates": {k: (None if v == float("inf") else v) for k, v in (gates or SleepGates()).__dict__.items()},
+    }
+
 
 def _check_setup(out: Path, setup: dict) -> None:
     "Refuse `out` when it holds results of another stream or setup: rows of one leaderboard must be comparable."
     import json
-    if not (out / "stream.json").exists(): return
+
+    if not (out / "stream.json").exists():
+        return
     old = json.loads((out / "stream.json").read_text())
     diff = sorted(k for k in set(old) | set(setup) if old.get(k) != setup.get(k))
-    if diff: raise ValueError(f"--out {str(out)!r} holds results of another stream or setup ({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a fresh --out")
+    if diff:
+        raise ValueError(
+            f"--out {str(out)!r} holds results of another stream or setup "
+            f"({', '.join(f'{k}: {old.get(k)!r} there, {setup.get(k)!r} now' for k in diff[:3])}); use a "
+            "fresh --out"
+        )
+
 
 def _check_systems(systems, ablations, ablation_system: str) -> tuple[list, list]:
     "`systems` and `ablations` (of `ablation_system`) as lists without repeats, checked."
     systems = list(dict.fromkeys([systems] if isinstance(systems, str) else systems or ()))
     ablations = list(dict.fromkeys([ablations] if isinstance(ablations, str) else ablations or ()))
     bad = [s for s in systems if s not in SYSTEMS]
-    if bad or not (systems or ablations): raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
+    if bad or not (systems or ablations):
+        raise ValueError(f"systems must be among {SYSTEMS}, got {systems!r}")
     if ablations:
         grid = ablation_grid(ablation_system)
         bad = [a for a in ablations if a not in grid]
-        if bad: raise ValueError(f"ablations of {ablation_system} must be among {grid}, got {bad!r}" + ("; no_share applies to sleeptrain+share only" if "no_share" in bad else ""))
+        if bad:
+            raise ValueError(
+                f"ablations of {ablation_system} must be among {grid}, got {bad!r}"
+                + ("; no_share applies to sleeptrain+share only" if "no_share" in bad else "")
+            )
     return systems, ablations
 
-def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = SYSTEMS, model=None, out=None,
-                  ablations: Sequence[str] = (), ablation_system: str = "sleeptrain", config=None, gates=None, updates: int = 1,
-                  poison: int = 1, distractors: int = 1, probes: int = 2, max_new_tokens: int = 24, route_threshold: Optional[float] = 0.5,
-                  embedder=None, echo=print) -> dict:
+
+def run_continual(
+    days: int = 5,
+    facts_per_day: int = 12,
+    seed: int = 0,
+    systems: Sequence[str] = SYSTEMS,
+    model=None,
+    out=None,
+    ablations: Sequence[str] = (),
+    ablation_system: str = "sleeptrain",
+    config=None,
+    gates=None,
+    updates: int = 1,
+    poison: int = 1,
+    distractors: int = 1,
+    probes: int = 2,
+    max_new_tokens: int = 24,
+    route_threshold: Optional[float] = 0.5,
+    embedder=None,
+    echo=print,
+) -> dict:
     "Run `systems` (and each single switch-off in `ablations` of `ablation_system`) on one seeded stream; writes leaderboard.json, matrices.json, plots and report.html into `out`; returns the results."
     import shutil, tempfile
     from dataclasses import replace
     from peft import PeftModel
     from sleeptrain.agent import SleepTrainAgent
     from sleeptrain.core import atomic_write_json, atomic_write_bytes
-    from sleeptrain.models import load_lm, tiny_lm, load_embedder, generate, perplexity, chat_prompts
-    from sleeptrain.sleep import SleepConfig, SleepGates, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS, GENERAL_TEXT
+    from sleeptrain.models import load_lm, tiny_lm, load_embedder, chat_prompts
+    from sleeptrain.sleep import SleepConfig, SleepGates, add_lora, train_lora, teacher_pairs, GENERAL_QUESTIONS
     from sleeptrain.teacher import TemplateTeacher
-    from sleeptrain.metrics import score, contains
+    from sleeptrain.metrics import contains
+    from sleeptrain.evaluation import View, record_references, model_view, ask, evaluate as evaluate_views
     from sleeptrain.hedge import Hedge
     from sleeptrain.gate import EXPERTS
-    from sleeptrain.report import leaderboard_row, write_leaderboard, read_leaderboard, write_report, plot_recall_per_day, plot_compute
+    from sleeptrain.report import (
+        leaderboard_row,
+        write_leaderboard,
+        read_leaderboard,
+        write_report,
+        plot_recall_per_day,
+        plot_compute,
+    )
     from sleeptrain.report import figure_png, hedge_plot
-    check_int(probes, "probes", 1); check_int(max_new_tokens, "max_new_tokens", 1)
+
+    check_int(probes, "probes", 1)
+    check_int(max_new_tokens, "max_new_tokens", 1)
     systems, ablations = _check_systems(systems, ablations, ablation_system)
     stream = make_stream(days, facts_per_day, seed, updates, poison, distractors)
     cfg = config or SleepConfig(seed=seed)
@@ -199,55 +353,103 @@ def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems
     out = Path(out or tempfile.mkdtemp(prefix="continual-"))
     out.mkdir(parents=True, exist_ok=True)
     base, tok = model if isinstance(model, tuple) else (None, None)
-    setup = _setup(days, facts_per_day, seed, model, cfg, gates, updates, poison, distractors, probes, max_new_tokens, route_threshold)
+    setup = _setup(
+        days,
+        facts_per_day,
+        seed,
+        model,
+        cfg,
+        gates,
+        updates,
+        poison,
+        distractors,
+        probes,
+        max_new_tokens,
+        route_threshold,
+    )
     name = setup["model"]
     _check_setup(out, setup)
-    if base is None: base, tok = tiny_lm(seed=seed) if model == "tiny" else load_lm(model)
+    if base is None:
+        base, tok = tiny_lm(seed=seed) if model == "tiny" else load_lm(model)
     atomic_write_json(out / "stream.json", setup)
     device = next(base.parameters()).device
     embedder = embedder or load_embedder(device=str(device))
     # -- the questions, and the base model's answers (they never change) --
     gq = GENERAL_QUESTIONS
+    refs = record_references(base, tok)  # the locality set and base perplexity the agent's gates use too
+    loc_set, base_ppl = refs.locality, refs.ppl
     facts = [s for s in stream.statements() if s.fact is not None]
-    allq = list(dict.fromkeys([q for s in facts for q in s.probes[:probes]] + [q for q, _ in gq]))
-    base_ans = dict(zip(allq, generate(base, tok, allq, max_new_tokens=max_new_tokens, desc="base")))
-    loc_set = [(q, g) for q, g in gq if contains(base_ans[q], g)]
-    base_ppl = perplexity(base, tok, GENERAL_TEXT)
-    b = [score([base_ans[q] for q, _ in p], [g for _, g in p]) for p in (stream.probes(j, j - 1, probes) for j in range(days))]
+    fact_questions = list(dict.fromkeys(q for s in facts for q in s.probes[:probes]))
+    base_ans = dict(zip(fact_questions, model_view(base, tok, max_new_tokens, desc="base").answer(fact_questions)))
+    base_view = View(lambda qs: [base_ans[q] for q in qs])  # the base model's answers never change: asked once
+    base_damage = View(lambda qs: [refs.answers[q] for q in qs], lambda texts: refs.ppl)
+    b = list(ask(base_view.answer, {j: stream.probes(j, j - 1, probes) for j in range(days)})[0].values())
     n = {t: len(stream.statements(t)) for t in ("fact", "update", "poison", "distractor")}
-    echo(f"stream: {days} days x {facts_per_day} facts, {n['update']} updates, {n['poison']} poisoned claims, {n['distractor']} distractors; "
-         f"chance {chance_level(make_facts(days * facts_per_day, seed)):.3f}; base recall {sum(b) / days:.3f}, locality set {len(loc_set)}/{len(gq)}, perplexity {base_ppl:.2f}")
+    echo(
+        f"stream: {days} days x {facts_per_day} facts, {n['update']} updates, {n['poison']} poisoned claims, "
+        f"{n['distractor']} distractors; "
+        f"chance {chance_level(make_facts(days * facts_per_day, seed)):.3f}; base recall {sum(b) / days:.3f}, locality set {len(loc_set)}/{len(gq)}, perplexity {base_ppl:.2f}"
+    )
 
-    def evaluate(i, answer, ppl=None) -> dict:
-        "Ask every question due after day `i` (facts of days 1..i+2, updates and poison so far, locality) once; score them."
-        Rq = [stream.probes(j, i, probes) for j in range(min(i + 2, days))]
-        up = [(q, s.fact.object, s.old) for s in stream.statements("update", i) for q in s.probes[:probes]]    # (question, new, old)
-        po = [(q, s.old, s.fact.object) for s in stream.statements("poison", i) for q in s.probes[:probes]]    # (question, established, poison)
-        qs = list(dict.fromkeys([q for p in Rq for q, _ in p] + [q for q, _, _ in up + po] + [q for q, _ in loc_set]))
-        a = dict(zip(qs, answer(qs)))
+    def evaluate(i, view: View, damage: View) -> dict:
+        "Ask every question due after day `i` once (facts of days 1..i+2, updates and poison so far); add the damage."
+        Rq = {j: stream.probes(j, i, probes) for j in range(min(i + 2, days))}
+        # (question, new, old)
+        up = [(q, s.fact.object, s.old) for s in stream.statements("update", i) for q in s.probes[:probes]]
+        # (question, established, poison)
+        po = [(q, s.old, s.fact.object) for s in stream.statements("poison", i) for q in s.probes[:probes]]
+        recall, a = ask(
+            view.answer, {**Rq, "update": [(q, new) for q, new, _ in up], "poison": [(q, e) for q, e, _ in po]}
+        )
         hit = lambda q, yes, no: float(contains(a[q], yes) and not contains(a[q], no))
         mean = lambda xs: sum(xs) / len(xs) if xs else None
-        return {"R": [score([a[q] for q, _ in p], [g for _, g in p]) for p in Rq] + [None] * (days - len(Rq)),
-                "update": mean([hit(*x) for x in up]), "poison": mean([hit(*x) for x in po]),
-                "locality": score([a[q] for q, _ in loc_set], [g for _, g in loc_set]) if loc_set else None,
-                "ppl_drift": ppl() / base_ppl - 1 if ppl else 0.0, "questions": qs}
+        harm = evaluate_views({"": damage}, refs)
+        return {
+            "R": [recall[j] for j in Rq] + [None] * (days - len(Rq)),
+            "update": mean([hit(*x) for x in up]),
+            "poison": mean([hit(*x) for x in po]),
+            "locality": harm["locality"],
+            "ppl_drift": harm["ppl_drift"] if harm["ppl_drift"] is not None else 0.0,
+            "questions": list(a),
+        }
 
     tracks = {}
+
     def track(label, system, ablation=None):
-        tracks[label] = {"system": system, "ablation": ablation, "R": [], "update_accuracy_by_day": [], "poison_resistance_by_day": [],
-                         "locality_by_day": [], "ppl_drift_by_day": [], "per_sleep": [], "context_tokens_per_answer": 0.0, "stored_params": 0}
+        tracks[label] = {
+            "system": system,
+            "ablation": ablation,
+            "R": [],
+            "update_accuracy_by_day": [],
+            "poison_resistance_by_day": [],
+            "locality_by_day": [],
+            "ppl_drift_by_day": [],
+            "per_sleep": [],
+            "context_tokens_per_answer": 0.0,
+            "stored_params": 0,
+        }
+
     def record(label, ev):
         t = tracks[label]
         t["R"].append(ev["R"])
-        for k, key in (("update", "update_accuracy_by_day"), ("poison", "poison_resistance_by_day"), ("locality", "locality_by_day"), ("ppl_drift", "ppl_drift_by_day")):
+        for k, key in (
+            ("update", "update_accuracy_by_day"),
+            ("poison", "poison_resistance_by_day"),
+            ("locality", "locality_by_day"),
+            ("ppl_drift", "ppl_drift_by_day"),
+        ):
             t[key].append(ev[k])
         d = len(t["R"])
-        echo(f"{label} day {d}: recall by day {[round(x, 2) for x in ev['R'][:d]]}" + "".join(f", {k} {ev[k]:.3f}" for k in ("update", "poison", "locality") if ev[k] is not None))
+        echo(
+            f"{label} day {d}: recall by day {[round(x, 2) for x in ev['R'][:d]]}"
+            + "".join(f", {k} {ev[k]:.3f}" for k in ("update", "poison", "locality") if ev[k] is not None)
+        )
         return ev
 
     if "base" in systems:
         track("base", "base")
-        for i in range(days): record("base", evaluate(i, lambda qs: [base_ans[q] for q in qs]))
+        for i in range(days):
+            record("base", evaluate(i, base_view, base_damage))
 
     if "naive" in systems:
         ncfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
@@ -255,69 +457,142 @@ def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems
         track("naive", "naive")
         for i in range(days):
             texts = [s.text for s in stream.days[i]]
-            stats, secs, mem = _measure(lambda: train_lora(pm, tok, teacher_pairs(TemplateTeacher(), texts), ncfg, desc=f"naive day {i + 1}"), device)
-            tracks["naive"]["per_sleep"].append({"sleep": i + 1, "seconds": secs, "train_seconds": stats["seconds"], "flops": stats["flops"], "peak_memory_mb": mem})
-            record("naive", evaluate(i, lambda qs: generate(pm, tok, qs, max_new_tokens=max_new_tokens), lambda: perplexity(pm, tok, GENERAL_TEXT)))
+            stats, secs, mem = _measure(
+                lambda: train_lora(pm, tok, teacher_pairs(TemplateTeacher(), texts), ncfg, desc=f"naive day {i + 1}"),
+                device,
+            )
+            tracks["naive"]["per_sleep"].append(
+                {
+                    "sleep": i + 1,
+                    "seconds": secs,
+                    "train_seconds": stats["seconds"],
+                    "flops": stats["flops"],
+                    "peak_memory_mb": mem,
+                }
+            )
+            record("naive", evaluate(i, model_view(pm, tok, max_new_tokens), model_view(pm, tok)))
         tracks["naive"]["stored_params"] = _lora_params(pm)
         base = pm.unload()
 
     n_tok = lambda p: len(tok(p, add_special_tokens=False)["input_ids"])
     shared = {"baseline": None, "policy": None}
+
     def agent_run(views: dict, consolidation: str, ablation: Optional[str] = None, sleep: bool = True):
         "One agent on the stream, answering as each of `views` ({label: 'closed' | 'closed+rag' | 'rag'}) after every day."
         nonlocal base
         work = out / "memory" / _slug(next(iter(views)))
-        if work.exists(): shutil.rmtree(work)                    # a fresh memory for every run
+        if work.exists():
+            shutil.rmtree(work)  # a fresh memory for every run
         acfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0) if ablation == "no_replay" else cfg
-        agent = SleepTrainAgent((base, tok), work, embedder=embedder, sleep_config=acfg, gates=gates, route_threshold=route_threshold,
-                                consolidation=consolidation, seed=seed)
-        if shared["baseline"] is not None: atomic_write_json(agent.checkpoint_dir / "baseline.json", shared["baseline"])   # same base model: same reference answers
-        if ablation == "no_importance": agent.gate.importance = None
-        if ablation == "no_contradiction": agent.gate.judge = None
-        if ablation != "no_hedge": agent.gate.policy = Hedge(actions=EXPERTS, seed=seed)
+        agent = SleepTrainAgent(
+            (base, tok),
+            work,
+            embedder=embedder,
+            sleep_config=acfg,
+            sleep_gates=gates,
+            route_threshold=route_threshold,
+            consolidation=consolidation,
+            seed=seed,
+        )
+        if shared["baseline"] is not None:
+            # same base model: same reference answers
+            atomic_write_json(agent.checkpoint_dir / "baseline.json", shared["baseline"])
+        if ablation == "no_importance":
+            agent.wake_gate.importance = None
+        if ablation == "no_contradiction":
+            agent.wake_gate.judge = None
+        if ablation != "no_hedge":
+            agent.wake_gate.policy = Hedge(actions=EXPERTS, seed=seed)
         weights, gate_counts, ppl_memo = [], [], {}
-        def ppl():                                              # one general-text perplexity per day, shared by this agent's views
-            if len(gate_counts) not in ppl_memo: ppl_memo[len(gate_counts)] = agent.perplexity(GENERAL_TEXT)
+
+        # one general-text perplexity per day, shared by this agent's views
+        def ppl(texts):
+            if len(gate_counts) not in ppl_memo:
+                ppl_memo[len(gate_counts)] = agent.perplexity(texts)
             return ppl_memo[len(gate_counts)]
-        how = {"closed": dict(answer=lambda qs: agent.answers(qs, max_new_tokens=max_new_tokens), ppl=ppl),
-               "closed+rag": dict(answer=lambda qs: agent.answers(qs, use_memory=True, max_new_tokens=max_new_tokens), ppl=ppl),
-               "rag": dict(answer=lambda qs: agent.answers(qs, use_memory=True, adapter=False, max_new_tokens=max_new_tokens), ppl=None)}
+
+        how = {
+            "closed": (agent.view(max_new_tokens=max_new_tokens), View(agent.view().answer, ppl)),
+            "closed+rag": (
+                agent.view(use_memory=True, max_new_tokens=max_new_tokens),
+                View(agent.view(use_memory=True).answer, ppl),
+            ),
+            "rag": (
+                agent.view(use_memory=True, adapter=False, max_new_tokens=max_new_tokens),
+                agent.view(use_memory=True, adapter=False),
+            ),
+        }
         for i in range(days):
-            groups = []                                         # observe runs of statements with the same source and kind
+            # observe runs of statements with the same source and kind
+            groups = []
             for s in stream.days[i]:
                 key = (s.source, "episode" if s.tag == "distractor" else "fact")
-                if groups and groups[-1][0] == key: groups[-1][1].append(s.text)
-                else: groups.append((key, [s.text]))
+                if groups and groups[-1][0] == key:
+                    groups[-1][1].append(s.text)
+                else:
+                    groups.append((key, [s.text]))
             decisions = [x for (src, kind), texts in groups for x in agent.observe(texts, kind=kind, source=src)]
             gate_counts.append({a: sum(x.action == a for x in decisions) for a in ("STORE", "CORRECT", "REJECT")})
             rec = None
             if sleep:
                 rep, secs, mem = _measure(agent.sleep, device)
-                rec = {"sleep": i + 1, "seconds": secs, "train_seconds": rep.get("train_seconds"), "flops": rep.get("flops"),
-                       "peak_memory_mb": mem, "accepted": rep.get("accepted"), "reasons": rep.get("reasons")}
-                echo(f"{'/'.join(views)} sleep {i + 1}: {secs:.1f}s, " + ("accepted" if rep.get("accepted") else f"skipped ({rep['skipped']})" if rep.get("skipped") else f"ROLLED BACK ({'; '.join(rep.get('reasons') or [])})")
-                     + f"; gate {gate_counts[-1]}")
-            if agent.gate.policy is not None: weights.append(agent.gate.policy.weights())
+                rec = {
+                    "sleep": i + 1,
+                    "seconds": secs,
+                    "train_seconds": rep.get("train_seconds"),
+                    "flops": rep.get("flops"),
+                    "peak_memory_mb": mem,
+                    "accepted": rep.get("accepted"),
+                    "reasons": rep.get("reasons"),
+                }
+                echo(
+                    f"{'/'.join(views)} sleep {i + 1}: {secs:.1f}s, "
+                    + (
+                        "accepted"
+                        if rep.get("accepted")
+                        else f"skipped ({rep['skipped']})"
+                        if rep.get("skipped")
+                        else f"ROLLED BACK ({'; '.join(rep.get('reasons') or [])})"
+                    )
+                    + f"; gate {gate_counts[-1]}"
+                )
+            if agent.wake_gate.policy is not None:
+                weights.append(agent.wake_gate.policy.weights())
             for label, view in views.items():
-                if rec and view != "rag": tracks[label]["per_sleep"].append(rec)
-                ev = record(label, evaluate(i, **how[view]))
+                if rec and view != "rag":
+                    tracks[label]["per_sleep"].append(rec)
+                ev = record(label, evaluate(i, *how[view]))
         for label, view in views.items():
             t = tracks[label]
             t["gate_decisions"], t["hedge_weights"] = gate_counts, weights
-            if view != "closed":                                # prompt tokens that retrieval adds, on the last day's questions
+            # prompt tokens that retrieval adds, on the last day's questions
+            if view != "closed":
                 qs = ev["questions"]
-                t["context_tokens_per_answer"] = sum(n_tok(chat_prompts(tok, [q], agent.rag_system(q))[0]) - n_tok(p)
-                                                     for q, p in zip(qs, chat_prompts(tok, qs))) / len(qs)
+                t["context_tokens_per_answer"] = sum(
+                    n_tok(chat_prompts(tok, [q], agent.rag_system(q))[0]) - n_tok(p)
+                    for q, p in zip(qs, chat_prompts(tok, qs))
+                ) / len(qs)
             if view != "rag":
-                if consolidation == "share": t["stored_params"] = (lambda st: st["coefficient_params"] + st["basis_params"])(agent.share.stats()) if agent.share is not None else 0
-                else: t["stored_params"] = _lora_params(agent.model) if agent.last_accepted is not None else 0
-        if sleep and shared["baseline"] is None: shared["baseline"] = agent.baseline()
-        if ablation is None and shared["policy"] is None and agent.gate.policy is not None: shared["policy"] = agent.gate.policy
-        base = agent.model.unload() if isinstance(agent.model, PeftModel) else agent.model   # the bare base model again
+                if consolidation == "share":
+                    t["stored_params"] = (
+                        (lambda st: st["coefficient_params"] + st["basis_params"])(agent.share.stats())
+                        if agent.share is not None
+                        else 0
+                    )
+                else:
+                    t["stored_params"] = _lora_params(agent.model) if agent.last_accepted is not None else 0
+        if sleep and shared["baseline"] is None:
+            shared["baseline"] = agent.baseline()
+        if ablation is None and shared["policy"] is None and agent.wake_gate.policy is not None:
+            shared["policy"] = agent.wake_gate.policy
+        base = agent.model.unload() if isinstance(agent.model, PeftModel) else agent.model  # the bare base model again
 
-    views = {s: v for s, v in (("sleeptrain", "closed"), ("sleeptrain+rag", "closed+rag"), ("rag", "rag")) if s in systems}
+    views = {
+        s: v for s, v in (("sleeptrain", "closed"), ("sleeptrain+rag", "closed+rag"), ("rag", "rag")) if s in systems
+    }
     if views:
-        for s in views: track(s, s)
+        for s in views:
+            track(s, s)
         agent_run(views, "lora", sleep=any(v != "rag" for v in views.values()))
     if "sleeptrain+share" in systems:
         track("sleeptrain+share", "sleeptrain+share")
@@ -325,47 +600,112 @@ def run_continual(days: int = 5, facts_per_day: int = 12, seed: int = 0, systems
     for a in ablations:
         label = f"{ablation_system}/{a}"
         track(label, ablation_system, a)
-        agent_run({label: "closed"}, "share" if ablation_system == "sleeptrain+share" and a != "no_share" else "lora", ablation=a)
+        agent_run(
+            {label: "closed"},
+            "share" if ablation_system == "sleeptrain+share" and a != "no_share" else "lora",
+            ablation=a,
+        )
 
     # -- leaderboard rows, matrices, plots and the report --
     order = {s: i for i, s in enumerate(systems)}
     tracks = dict(sorted(tracks.items(), key=lambda kv: (kv[1]["ablation"] is not None, order.get(kv[0], 0))))
     rows = []
     for label, t in tracks.items():
-        extras = {"ablation": t["ablation"], "update_accuracy": t["update_accuracy_by_day"][-1], "poison_resistance": t["poison_resistance_by_day"][-1],
-                  "locality": t["locality_by_day"][-1], "ppl_drift": t["ppl_drift_by_day"][-1],
-                  "context_tokens_per_answer": t["context_tokens_per_answer"], "stored_params": t["stored_params"]}
+        extras = {
+            "ablation": t["ablation"],
+            "update_accuracy": t["update_accuracy_by_day"][-1],
+            "poison_resistance": t["poison_resistance_by_day"][-1],
+            "locality": t["locality_by_day"][-1],
+            "ppl_drift": t["ppl_drift_by_day"][-1],
+            "context_tokens_per_answer": t["context_tokens_per_answer"],
+            "stored_params": t["stored_params"],
+        }
         rows.append(leaderboard_row(t["system"], {seed: t["R"]}, t["per_sleep"], extras, base_recall={seed: b}))
         t.update({k: v for k, v in rows[-1].items() if v is not None and k not in t})
     lb = write_leaderboard(rows, out / "leaderboard.json")
-    mats = _merge_json(out / "matrices.json", {label: {"system": t["system"], "ablation": t["ablation"], "seed": seed, "R": t["R"]} for label, t in tracks.items()})
+    mats = _merge_json(
+        out / "matrices.json",
+        {
+            label: {"system": t["system"], "ablation": t["ablation"], "seed": seed, "R": t["R"]}
+            for label, t in tracks.items()
+        },
+    )
     sleeps = _merge_json(out / "sleeps.json", {label: t["per_sleep"] for label, t in tracks.items()})
-    if shared["policy"] is not None: shared["policy"].save(out / "hedge_policy.json")
+    if shared["policy"] is not None:
+        shared["policy"].save(out / "hedge_policy.json")
     policy = Hedge.load(out / "hedge_policy.json") if (out / "hedge_policy.json").exists() else None
     by_label = {label: {m["seed"]: m["R"]} for label, m in mats.items()}
-    figs = {"recall_per_day.png": plot_recall_per_day(by_label)}      # the report also holds every heatmap and matrix
-    if any(sleeps.values()): figs["compute.png"] = plot_compute(sleeps)
-    if policy is not None: figs["hedge.png"] = hedge_plot(policy)
-    for fname, fig in figs.items(): atomic_write_bytes(out / fname, figure_png(fig))
+    figs = {"recall_per_day.png": plot_recall_per_day(by_label)}  # the report also holds every heatmap and matrix
+    if any(sleeps.values()):
+        figs["compute.png"] = plot_compute(sleeps)
+    if policy is not None:
+        figs["hedge.png"] = hedge_plot(policy)
+    for fname, fig in figs.items():
+        atomic_write_bytes(out / fname, figure_png(fig))
     cuda = device.type == "cuda"
-    mem_note = ("peak_memory_mb: torch.cuda.max_memory_allocated during each sleep" if cuda else
-                "peak_memory_mb: growth of the process's peak resident memory (ru_maxrss) during each sleep, on CPU; 0 when an earlier step had already reached that peak")
-    notes = (f"One stream, model {name}, seed {seed}: {days} days of {facts_per_day} new fictional facts; from day 2, {n['update']} updates in all "
-             f"(a fact's value changes; the gold answer becomes the new value), {n['poison']} poisoned claims from a '{POISON_SOURCE}' source "
-             f"(the established value stays the gold answer), {n['distractor']} small-talk distractors. {len(loc_set)} of {len(gq)} general questions "
-             f"answered correctly by the base model make the locality set.\n\n{mem_note}.")
-    report = write_report(out, read_leaderboard(lb), matrices=by_label, per_sleep=sleeps, policy=policy, title="SleepTrain continual benchmark", notes=notes)
-    res = {**setup, "stream": n, "chance_level": chance_level(make_facts(days * facts_per_day, seed)), "base_recall": b, "base_ppl": base_ppl,
-           "n_locality": len(loc_set), "ablation_system": ablation_system if ablations else None, "peak_memory": "cuda_max_allocated" if cuda else "rss_growth",
-           "systems": tracks, "leaderboard": rows, "out": str(out), "files": sorted(["leaderboard.json", "matrices.json", "sleeps.json", "stream.json", "results.json", report.name, *figs]),
-           "total_seconds": time.time() - t0}
+    mem_note = (
+        "peak_memory_mb: torch.cuda.max_memory_allocated during each sleep"
+        if cuda
+        else (
+            "peak_memory_mb: growth of the process's peak resident memory (ru_maxrss) during each sleep, on CPU; "
+            "0 "
+            "when an earlier step had already reached that peak"
+        )
+    )
+    notes = (
+        f"One stream, model {name}, seed {seed}: {days} days of {facts_per_day} new fictional facts; from day 2, "
+        f"{n['update']} updates in all "
+        f"(a fact's value changes; the gold answer becomes the new value), {n['poison']} poisoned claims from a '{POISON_SOURCE}' source "
+        f"(the established value stays the gold answer), {n['distractor']} small-talk distractors. {len(loc_set)} of {len(gq)} general questions "
+        f"answered correctly by the base model make the locality set.\n\n{mem_note}."
+    )
+    report = write_report(
+        out,
+        read_leaderboard(lb),
+        matrices=by_label,
+        per_sleep=sleeps,
+        policy=policy,
+        title="SleepTrain continual benchmark",
+        notes=notes,
+    )
+    res = {
+        **setup,
+        "stream": n,
+        "chance_level": chance_level(make_facts(days * facts_per_day, seed)),
+        "base_recall": b,
+        "base_ppl": base_ppl,
+        "n_locality": len(loc_set),
+        "ablation_system": ablation_system if ablations else None,
+        "peak_memory": "cuda_max_allocated" if cuda else "rss_growth",
+        "systems": tracks,
+        "leaderboard": rows,
+        "out": str(out),
+        "files": sorted(
+            ["leaderboard.json", "matrices.json", "sleeps.json", "stream.json", "results.json", report.name, *figs]
+        ),
+        "total_seconds": time.time() - t0,
+    }
     atomic_write_json(out / "results.json", res)
     return res
 
-_TABLE = [("ACC", "acc", ".3f"), ("BWT", "bwt", "+.3f"), ("FWT", "fwt", "+.3f"), ("forgetting", "forget", ".3f"), ("last_day_recall", "last", ".3f"),
-          ("update_accuracy", "update", ".3f"), ("poison_resistance", "poison", ".3f"), ("locality", "local", ".3f"), ("ppl_drift", "ppl", "+.1%"),
-          ("context_tokens_per_answer", "ctx_tok", ".1f"), ("sleep_seconds", "sleep_s", ".1f"), ("flops_per_sleep", "flops", ".3g"),
-          ("peak_memory_mb", "peak_mb", ".0f"), ("stored_params", "params", ",")]
+
+_TABLE = [
+    ("ACC", "acc", ".3f"),
+    ("BWT", "bwt", "+.3f"),
+    ("FWT", "fwt", "+.3f"),
+    ("forgetting", "forget", ".3f"),
+    ("last_day_recall", "last", ".3f"),
+    ("update_accuracy", "update", ".3f"),
+    ("poison_resistance", "poison", ".3f"),
+    ("locality", "local", ".3f"),
+    ("ppl_drift", "ppl", "+.1%"),
+    ("context_tokens_per_answer", "ctx_tok", ".1f"),
+    ("sleep_seconds", "sleep_s", ".1f"),
+    ("flops_per_sleep", "flops", ".3g"),
+    ("peak_memory_mb", "peak_mb", ".0f"),
+    ("stored_params", "params", ","),
+]
+
 
 def format_continual(rows: Sequence[dict]) -> str:
     "A plain-text table of leaderboard rows, one line per system (and ablation); '-' where not measured."
@@ -373,18 +713,43 @@ def format_continual(rows: Sequence[dict]) -> str:
     lines = [f"{'system':<{w}}" + "".join(f"{h:>10}" for _, h, _ in _TABLE)]
     for r in rows:
         label = r["system"] + ("/" + r["ablation"] if r.get("ablation") else "")
-        lines.append(f"{label:<{w}}" + "".join(f"{format(r[k], f):>10}" if r.get(k) is not None else f"{'-':>10}" for k, _, f in _TABLE))
+        lines.append(
+            f"{label:<{w}}"
+            + "".join(f"{format(r[k], f):>10}" if r.get(k) is not None else f"{'-':>10}" for k, _, f in _TABLE)
+        )
     return "\n".join(lines)
 
-def run_ablations(days: int = 5, facts_per_day: int = 12, seed: int = 0, system: str = "sleeptrain", ablations: Optional[Sequence[str]] = None,
-                  out=None, **kwargs) -> dict:
+
+def run_ablations(
+    days: int = 5,
+    facts_per_day: int = 12,
+    seed: int = 0,
+    system: str = "sleeptrain",
+    ablations: Optional[Sequence[str]] = None,
+    out=None,
+    **kwargs,
+) -> dict:
     "Each single switch-off of `system` (default: every one in `ablation_grid(system)`) on the continual stream, added to the leaderboard in `out` (the full system too when `out` has no row for it yet)."
     from sleeptrain.report import read_leaderboard
+
     grid = ablation_grid(system)
     ablations = list(ablations) if ablations else grid
     lb = Path(out) / "leaderboard.json" if out is not None else None
-    have = lb is not None and lb.exists() and any(r["system"] == system and r["ablation"] is None for r in read_leaderboard(lb))
-    return run_continual(days, facts_per_day, seed, systems=[] if have else [system], out=out, ablations=ablations, ablation_system=system, **kwargs)
+    have = (
+        lb is not None
+        and lb.exists()
+        and any(r["system"] == system and r["ablation"] is None for r in read_leaderboard(lb))
+    )
+    return run_continual(
+        days,
+        facts_per_day,
+        seed,
+        systems=[] if have else [system],
+        out=out,
+        ablations=ablations,
+        ablation_system=system,
+        **kwargs,
+    )
 
 # %% ../nbs/18_benchmarks.ipynb #da80bf5f
 SWEEP_TASK_LOG = "sweep-tasks.jsonl"
@@ -393,127 +758,230 @@ def _stream_setup(d: Path) -> dict:
     "The setup of a `run_continual` folder (stream.json), without its seed."
     import json
     s = json.loads((d / "stream.json").read_text())
-    s.pop("seed", None); s.get("config", {}).pop("seed", None)
+    s.pop("seed", None)
+    s.get("config", {}).pop("seed", None)
     return s
 
 def _log_task(out: Path, entry: dict) -> None:
-    "Append one line to the sweep's task log (`SWEEP_TASK_LOG`): every attempt, its end and its error, so that a retried or failed unit is on record."
+    ("Append one line to the sweep's task log (`SWEEP_TASK_LOG`): every attempt, its end and its error, so that a "
+     "retried or failed unit is on record.")
     import json, os
-    with open(out / SWEEP_TASK_LOG, "a") as f: f.write(json.dumps({"time": time.time(), "pid": os.getpid(), **entry}) + "\n")
+    with open(out / SWEEP_TASK_LOG, "a") as f:
+        f.write(json.dumps({"time": time.time(), "pid": os.getpid(), **entry}) + "\n")
 
 def _continual_unit(unit: dict, kwargs: dict, log_dir: str, threads: Optional[int] = None) -> str:
-    "Run one unit of a sweep (`run_continual` of one seed, and of one system or ablation under Ray) into `unit['out']`; returns that folder."
+    ("Run one unit of a sweep (`run_continual` of one seed, and of one system or ablation under Ray) into "
+     "`unit['out']`; returns that folder.")
     if threads:
-        import torch; torch.set_num_threads(threads)
+        import torch
+        torch.set_num_threads(threads)
     tag = {k: unit[k] for k in ("seed", "label")}
     _log_task(Path(log_dir), {**tag, "event": "start"})
     try:
-        run_continual(seed=unit["seed"], systems=unit["systems"], ablations=unit["ablations"], out=unit["out"], **kwargs)
+        run_continual(
+            seed=unit["seed"], systems=unit["systems"], ablations=unit["ablations"], out=unit["out"], **kwargs
+        )
     except BaseException as e:
-        _log_task(Path(log_dir), {**tag, "event": "error", "error": f"{type(e).__name__}: {e}"}); raise
+        _log_task(Path(log_dir), {**tag, "event": "error", "error": f"{type(e).__name__}: {e}"})
+        raise
     _log_task(Path(log_dir), {**tag, "event": "done"})
     return unit["out"]
+
 
 def _missing(unit: dict) -> Optional[dict]:
     "`unit` cut down to the systems and ablations that `unit['out']` has no rows for yet; None when it has them all."
     from sleeptrain.report import read_leaderboard
+
     lb = Path(unit["out"]) / "leaderboard.json"
     have = {(r["system"], r["ablation"]) for r in read_leaderboard(lb)} if lb.exists() else set()
-    u = {**unit, "systems": [s for s in unit["systems"] if (s, None) not in have],
-         "ablations": [a for a in unit["ablations"] if (unit["ablation_system"], a) not in have]}
+    u = {
+        **unit,
+        "systems": [s for s in unit["systems"] if (s, None) not in have],
+        "ablations": [a for a in unit["ablations"] if (unit["ablation_system"], a) not in have],
+    }
     return u if u["systems"] or u["ablations"] else None
+
 
 def ray_connect(address: Optional[str] = "local", num_cpus: Optional[int] = None):
     "Start a local Ray (`address` 'local' or None) or join the cluster at `address`; returns the `ray` module. One clear error when Ray is missing or the address is unreachable."
     import socket
-    try: import ray
-    except ImportError: raise ImportError("--ray needs Ray, which is not installed: pip install 'sleeptrain[ray]' (or pip install ray)") from None
-    if ray.is_initialized(): return ray
+
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(
+            "--ray needs Ray, which is not installed: pip install 'sleeptrain[ray]' (or pip install ray)"
+        ) from None
+    if ray.is_initialized():
+        return ray
     if address in (None, "", "local"):
         ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
         return ray
     if address != "auto":
         hostport = address.split("://", 1)[-1].rstrip("/")
         host, _, port = hostport.rpartition(":")
-        if not host or not port.isdigit(): raise ValueError(f"ray address must be 'local', 'auto', HOST:PORT or ray://HOST:PORT, got {address!r}")
-        try: socket.create_connection((host, int(port)), timeout=5).close()
-        except OSError as e: raise ConnectionError(f"cannot reach the Ray cluster at {address!r} ({e}): start one with `ray start --head` there, or check the address and port") from None
-    try: ray.init(address=address, log_to_driver=False, configure_logging=False)
-    except Exception as e: raise ConnectionError(f"cannot join the Ray cluster at {address!r}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        if not host or not port.isdigit():
+            raise ValueError(f"ray address must be 'local', 'auto', HOST:PORT or ray://HOST:PORT, got {address!r}")
+        try:
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as e:
+            raise ConnectionError(
+                f"cannot reach the Ray cluster at {address!r} ({e}): start one with `ray start "
+                "--head` there, or check the address and port"
+            ) from None
+    try:
+        ray.init(address=address, log_to_driver=False, configure_logging=False)
+    except Exception as e:
+        raise ConnectionError(
+            f"cannot join the Ray cluster at {address!r}: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from None
     return ray
+
 
 def aggregate_continual(out, echo=print) -> dict:
     "Fold the per-seed results under `out/seed<k>/` into `out/`: leaderboard.json (mean and std over seeds), matrices.json, sleeps.json, plots and report.html."
     import json
     from sleeptrain.core import atomic_write_json, atomic_write_bytes
     from sleeptrain.hedge import Hedge
-    from sleeptrain.report import leaderboard_row, read_leaderboard, add_rows, write_report, plot_recall_per_day, plot_compute, LEADERBOARD_COLUMNS
+    from sleeptrain.report import (
+        leaderboard_row,
+        read_leaderboard,
+        add_rows,
+        write_report,
+        plot_recall_per_day,
+        plot_compute,
+        LEADERBOARD_COLUMNS,
+    )
     from sleeptrain.report import figure_png, hedge_plot
+
     out = Path(out)
     dirs = sorted(p.parent for p in out.glob("seed*/**/leaderboard.json"))
-    if not dirs: raise FileNotFoundError(f"no per-seed results under {str(out)!r} (expected seed<k>/leaderboard.json from run_sweep)")
+    if not dirs:
+        raise FileNotFoundError(
+            f"no per-seed results under {str(out)!r} (expected seed<k>/leaderboard.json from run_sweep)"
+        )
     setups = {d: _stream_setup(d) for d in dirs}
     ref = setups[dirs[0]]
     for d, s in setups.items():
         diff = sorted(k for k in set(ref) | set(s) if ref.get(k) != s.get(k))
-        if diff: raise ValueError(f"{str(d)!r} holds another stream or setup than {str(dirs[0])!r} ({', '.join(f'{k}: {s.get(k)!r} vs {ref.get(k)!r}' for k in diff[:3])}); sweep folders must share one setup")
-    per = {}                                                   # (system, ablation) -> {seed: (row, R, per_sleep)}
+        if diff:
+            raise ValueError(
+                f"{str(d)!r} holds another stream or setup than {str(dirs[0])!r} "
+                f"({', '.join(f'{k}: {s.get(k)!r} vs {ref.get(k)!r}' for k in diff[:3])}); sweep folders "
+                "must share one setup"
+            )
+    per = {}  # (system, ablation) -> {seed: (row, R, per_sleep)}
     base_recall, policy = {}, None
     for d in dirs:
         res = json.loads((d / "results.json").read_text())
-        seed = res["seed"]; base_recall[seed] = res["base_recall"]
+        seed = res["seed"]
+        base_recall[seed] = res["base_recall"]
         mats = json.loads((d / "matrices.json").read_text())
         sleeps = json.loads((d / "sleeps.json").read_text()) if (d / "sleeps.json").exists() else {}
         rows_here = {(r["system"], r["ablation"]): r for r in read_leaderboard(d / "leaderboard.json")}
         for label, m in mats.items():
             row = rows_here[(m["system"], m["ablation"])]
-            per.setdefault((m["system"], m["ablation"]), {})[seed] = (row, m["R"], [{**x, "seed": seed} for x in sleeps.get(label, [])])
-        if policy is None and (d / "hedge_policy.json").exists(): policy = (seed, Hedge.load(d / "hedge_policy.json"))
+            per.setdefault((m["system"], m["ablation"]), {})[seed] = (
+                row,
+                m["R"],
+                [{**x, "seed": seed} for x in sleeps.get(label, [])],
+            )
+        if policy is None and (d / "hedge_policy.json").exists():
+            policy = (seed, Hedge.load(d / "hedge_policy.json"))
     seeds = sorted(base_recall)
     rows, matrices, per_sleep = [], {}, {}
     for (system, ablation), by_seed in per.items():
         s_ = sorted(by_seed)
         label = system + (f"/{ablation}" if ablation else "")
         extras = {"ablation": ablation}
-        for k in ("update_accuracy", "poison_resistance", "locality", "ppl_drift", "context_tokens_per_answer", "stored_params"):
+        for k in (
+            "update_accuracy",
+            "poison_resistance",
+            "locality",
+            "ppl_drift",
+            "context_tokens_per_answer",
+            "stored_params",
+        ):
             vals = [by_seed[s][0].get(k) for s in s_]
             extras[k] = None if any(v is None for v in vals) else vals
         sleeps = [x for s in s_ for x in by_seed[s][2]]
-        rows.append(leaderboard_row(system, {s: by_seed[s][1] for s in s_}, sleeps, extras, base_recall={s: base_recall[s] for s in s_}))
+        rows.append(
+            leaderboard_row(
+                system, {s: by_seed[s][1] for s in s_}, sleeps, extras, base_recall={s: base_recall[s] for s in s_}
+            )
+        )
         matrices[label], per_sleep[label] = {s: by_seed[s][1] for s in s_}, sleeps
     order = {s: i for i, s in enumerate(SYSTEMS)}
-    rows = add_rows([], sorted(rows, key=lambda r: (r["ablation"] is not None, order.get(r["system"], 99), r["ablation"] or "")))
+    rows = add_rows(
+        [], sorted(rows, key=lambda r: (r["ablation"] is not None, order.get(r["system"], 99), r["ablation"] or ""))
+    )
     atomic_write_json(out / "leaderboard.json", {"columns": list(LEADERBOARD_COLUMNS), "rows": rows})
     atomic_write_json(out / "matrices.json", {k: {str(s): R for s, R in v.items()} for k, v in matrices.items()})
     atomic_write_json(out / "sleeps.json", per_sleep)
     figs = {"recall_per_day.png": plot_recall_per_day(matrices)}
-    if any(per_sleep.values()): figs["compute.png"] = plot_compute(per_sleep)
-    if policy is not None: figs["hedge.png"] = hedge_plot(policy[1])
-    for fname, fig in figs.items(): atomic_write_bytes(out / fname, figure_png(fig))
+    if any(per_sleep.values()):
+        figs["compute.png"] = plot_compute(per_sleep)
+    if policy is not None:
+        figs["hedge.png"] = hedge_plot(policy[1])
+    for fname, fig in figs.items():
+        atomic_write_bytes(out / fname, figure_png(fig))
     short = [f"{system}{'/' + a if a else ''} ({len(v)})" for (system, a), v in per.items() if len(v) < len(seeds)]
-    notes = (f"Mean ± standard deviation over seeds {seeds} (one stream per seed, model {ref['model']}): {ref['days']} days of "
-             f"{ref['facts_per_day']} new fictional facts, {ref['updates']} update(s), {ref['poison']} poisoned claim(s) and {ref['distractors']} "
-             f"distractor(s) per day from day 2. Every seed's own report is in seed<k>/." + (f" Rows over fewer seeds: {', '.join(short)}." if short else "")
-             + (f"\n\nThe Hedge plot is seed {policy[0]}'s policy." if policy else ""))
-    report = write_report(out, rows, matrices=matrices, per_sleep=per_sleep, policy=policy[1] if policy else None,
-                          title="SleepTrain continual benchmark", notes=notes)
+    notes = (
+        f"Mean ± standard deviation over seeds {seeds} (one stream per seed, model {ref['model']}): {ref['days']} "
+        "days of "
+        f"{ref['facts_per_day']} new fictional facts, {ref['updates']} update(s), {ref['poison']} poisoned claim(s) and {ref['distractors']} "
+        f"distractor(s) per day from day 2. Every seed's own report is in seed<k>/."
+        + (f" Rows over fewer seeds: {', '.join(short)}." if short else "")
+        + (f"\n\nThe Hedge plot is seed {policy[0]}'s policy." if policy else "")
+    )
+    report = write_report(
+        out,
+        rows,
+        matrices=matrices,
+        per_sleep=per_sleep,
+        policy=policy[1] if policy else None,
+        title="SleepTrain continual benchmark",
+        notes=notes,
+    )
     echo(f"aggregated {len(dirs)} result folder(s) over seeds {seeds} into {out}")
-    return {"seeds": seeds, "leaderboard": rows, "matrices": matrices, "folders": [str(d) for d in dirs],
-            "files": sorted(["leaderboard.json", "matrices.json", "sleeps.json", report.name, *figs])}
+    return {
+        "seeds": seeds,
+        "leaderboard": rows,
+        "matrices": matrices,
+        "folders": [str(d) for d in dirs],
+        "files": sorted(["leaderboard.json", "matrices.json", "sleeps.json", report.name, *figs]),
+    }
 
-def run_sweep(days: int = 5, facts_per_day: int = 12, seeds: Sequence[int] = (0,), systems: Sequence[str] = SYSTEMS, ablations: Sequence[str] = (),
-              ablation_system: str = "sleeptrain", out=None, ray: Optional[str] = None, cpus_per_task: int = 1, model=None, config=None,
-              embedder=None, echo=print, **kwargs) -> dict:
+
+def run_sweep(
+    days: int = 5,
+    facts_per_day: int = 12,
+    seeds: Sequence[int] = (0,),
+    systems: Sequence[str] = SYSTEMS,
+    ablations: Sequence[str] = (),
+    ablation_system: str = "sleeptrain",
+    out=None,
+    ray: Optional[str] = None,
+    cpus_per_task: int = 1,
+    model=None,
+    config=None,
+    embedder=None,
+    echo=print,
+    **kwargs,
+) -> dict:
     "`run_continual` over `seeds` into `out/seed<k>/` (Ray tasks per (system, seed, ablation) with `ray`), then `aggregate_continual`: mean and std rows."
     import tempfile
     from dataclasses import replace
     from sleeptrain.core import atomic_write_json
     from sleeptrain.sleep import SleepConfig
+
     seeds = list(dict.fromkeys([seeds] if isinstance(seeds, int) else seeds or ()))
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds): raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
     systems, ablations = _check_systems(systems, ablations, ablation_system)
     check_int(cpus_per_task, "cpus_per_task", 1)
-    if ray is not None and not (model is None or isinstance(model, str)): raise TypeError(f"with ray, model must be a name or path that each task loads, got {type(model).__name__}")
+    if ray is not None and not (model is None or isinstance(model, str)):
+        raise TypeError(f"with ray, model must be a name or path that each task loads, got {type(model).__name__}")
     out = Path(out or tempfile.mkdtemp(prefix="sweep-"))
     out.mkdir(parents=True, exist_ok=True)
     config = config or SleepConfig()
@@ -522,37 +990,90 @@ def run_sweep(days: int = 5, facts_per_day: int = 12, seeds: Sequence[int] = (0,
     # units of work: one per seed in this process; one per (system, seed) and (ablation, seed) as Ray tasks
     units = []
     for s in seeds:
-        if ray is None: units.append({"seed": s, "label": "all", "systems": systems, "ablations": ablations, "out": str(out / f"seed{s}")})
+        if ray is None:
+            units.append(
+                {"seed": s, "label": "all", "systems": systems, "ablations": ablations, "out": str(out / f"seed{s}")}
+            )
         else:
-            units += [{"seed": s, "label": x, "systems": [x], "ablations": [], "out": str(out / f"seed{s}" / _slug(x))} for x in systems]
-            units += [{"seed": s, "label": f"{ablation_system}/{a}", "systems": [], "ablations": [a], "out": str(out / f"seed{s}" / _slug(f"{ablation_system}/{a}"))} for a in ablations]
-    for u in units: u["ablation_system"] = ablation_system
-    for u in units: _check_setup(Path(u["out"]), _setup(days, facts_per_day, u["seed"], model, cfg(u["seed"]), **kwargs))
+            units += [
+                {"seed": s, "label": x, "systems": [x], "ablations": [], "out": str(out / f"seed{s}" / _slug(x))}
+                for x in systems
+            ]
+            units += [
+                {
+                    "seed": s,
+                    "label": f"{ablation_system}/{a}",
+                    "systems": [],
+                    "ablations": [a],
+                    "out": str(out / f"seed{s}" / _slug(f"{ablation_system}/{a}")),
+                }
+                for a in ablations
+            ]
+    for u in units:
+        u["ablation_system"] = ablation_system
+    for u in units:
+        _check_setup(Path(u["out"]), _setup(days, facts_per_day, u["seed"], model, cfg(u["seed"]), **kwargs))
     missing = [_missing(u) for u in units]
     todo = [m for m in missing if m is not None]
     for u, m in zip(units, missing):
-        if m != u: echo(f"seed {u['seed']} {u['label']}: rows already in {u['out']} kept" + ("" if m is None else ", the rest runs"))
+        if m != u:
+            echo(
+                f"seed {u['seed']} {u['label']}: rows already in {u['out']} kept"
+                + ("" if m is None else ", the rest runs")
+            )
     common = dict(days=days, facts_per_day=facts_per_day, ablation_system=ablation_system, **kwargs)
     failures = []
     if ray is None:
         for u in todo:
             echo(f"== seed {u['seed']} ==")
-            _continual_unit(u, {**common, "model": model, "config": cfg(u["seed"]), "embedder": embedder, "echo": echo}, str(out))
+            _continual_unit(
+                u, {**common, "model": model, "config": cfg(u["seed"]), "embedder": embedder, "echo": echo}, str(out)
+            )
     elif todo:
         rt = ray_connect(ray)
         task = rt.remote(num_cpus=cpus_per_task, max_retries=1, retry_exceptions=True)(_continual_unit)
-        refs = [(u, task.remote(u, {**common, "model": model, "config": cfg(u["seed"]), "echo": lambda *a: None}, str(out), cpus_per_task)) for u in todo]
+        refs = [
+            (
+                u,
+                task.remote(
+                    u,
+                    {**common, "model": model, "config": cfg(u["seed"]), "echo": lambda *a: None},
+                    str(out),
+                    cpus_per_task,
+                ),
+            )
+            for u in todo
+        ]
         echo(f"ray: {len(refs)} task(s) submitted ({cpus_per_task} CPU each)")
         for u, ref in refs:
-            try: rt.get(ref); echo(f"ray: seed {u['seed']} {u['label']} done")
+            try:
+                rt.get(ref)
+                echo(f"ray: seed {u['seed']} {u['label']} done")
             except Exception as e:
                 msg = str(getattr(e, "cause", None) or e).strip().splitlines()
                 failures.append({"seed": u["seed"], "label": u["label"], "error": msg[-1] if msg else type(e).__name__})
                 echo(f"ray: seed {u['seed']} {u['label']} FAILED after a retry: {failures[-1]['error']}")
-    agg = aggregate_continual(out, echo=echo) if any(_missing(u) != u for u in units) else {"leaderboard": [], "files": [], "seeds": []}
-    res = {"days": days, "facts_per_day": facts_per_day, "seeds": seeds, "systems": systems, "ablations": ablations, "ablation_system": ablation_system,
-           "ray": ray, "units": [{k: u[k] for k in ("seed", "label", "out")} for u in units], "ran": len(todo), "failures": failures,
-           "leaderboard": agg["leaderboard"], "out": str(out), "files": agg["files"], "total_seconds": time.time() - t0}
+    agg = (
+        aggregate_continual(out, echo=echo)
+        if any(_missing(u) != u for u in units)
+        else {"leaderboard": [], "files": [], "seeds": []}
+    )
+    res = {
+        "days": days,
+        "facts_per_day": facts_per_day,
+        "seeds": seeds,
+        "systems": systems,
+        "ablations": ablations,
+        "ablation_system": ablation_system,
+        "ray": ray,
+        "units": [{k: u[k] for k in ("seed", "label", "out")} for u in units],
+        "ran": len(todo),
+        "failures": failures,
+        "leaderboard": agg["leaderboard"],
+        "out": str(out),
+        "files": agg["files"],
+        "total_seconds": time.time() - t0,
+    }
     atomic_write_json(out / "results.json", res)
     return res
 

@@ -17,35 +17,55 @@ def _writable_dir(path: Path, flag: str = "--out") -> Path:
     "Create `path` and prove it is writable, or exit with one line naming it."
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path): pass
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
     except OSError as e:
         raise SystemExit(f"sleeptrain: error: {flag} {str(path)!r} is not writable: {e.strerror or e}")
     return path
 
 def _positive(kind=int):
     def check(s):
-        try: v = kind(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {s!r}")
-        if not v > 0: raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {s!r}")
+        try:
+            v = kind(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {s!r}")
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {s!r}")
         return v
     return check
 
 def _threshold(s):
     "A cosine similarity in [-1, 1], or 'none' (adapter always on)."
-    if s.lower() == "none": return None
-    try: v = float(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
-    if not -1 <= v <= 1: raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
+    if s.lower() == "none":
+        return None
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
+    if not -1 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [-1, 1] or 'none', got {s!r}")
     return v
 
 def demo_parser(sub=None) -> argparse.ArgumentParser:
     "Arguments of `sleeptrain demo`."
-    p = sub.add_parser("demo", help="wake -> sleep -> recall on the default model") if sub else argparse.ArgumentParser("sleeptrain demo")
+    p = (
+        sub.add_parser("demo", help="wake -> sleep -> recall on the default model")
+        if sub
+        else argparse.ArgumentParser("sleeptrain demo")
+    )
     p.add_argument("--facts", type=_positive(), default=40, help="facts in the day (default 40)")
     p.add_argument("--seed", type=int, default=0, help="seed of the facts and of training (default 0)")
-    p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
-                   help="run several seeds (model loaded once) and report mean and spread; overrides --seed")
-    p.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct, offline GGUF fallback)")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="SEED",
+        help="run several seeds (model loaded once) and report mean and spread; overrides --seed",
+    )
+    p.add_argument(
+        "--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct, offline GGUF fallback)"
+    )
     p.add_argument("--out", default=None, help="output folder (default runs/demo-<time>)")
     p.add_argument("--epochs", type=_positive(), default=5)
     p.add_argument("--lr", type=_positive(float), default=1e-3)
@@ -55,83 +75,189 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--general", type=_positive(), default=40, help="general questions for locality (default all 40)")
     p.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     p.add_argument("--dtype", default=None, help="fp32, bf16 or fp16 (default: bf16 on capable GPUs, else fp32)")
-    p.add_argument("--route-threshold", type=_threshold, default=0.5, help="similarity to a memory above which the adapter answers; 'none' = always on (default 0.5)")
-    p.add_argument("--importance-mode", choices=["ppl", "classifier"], default="ppl", help="how importance is scored (default ppl)")
-    p.add_argument("--importance-classifier", default=None, metavar="PATH", help="a saved ImportanceClassifier (for --importance-mode classifier)")
-    p.add_argument("--policy", choices=["rule", "hedge"], default="rule", help="wake-gate policy: the fixed rule or Hedge over gating rules (default rule)")
+    p.add_argument(
+        "--route-threshold",
+        type=_threshold,
+        default=0.5,
+        help="similarity to a memory above which the adapter answers; 'none' = always on (default 0.5)",
+    )
+    p.add_argument(
+        "--importance-mode", choices=["ppl", "classifier"], default="ppl", help="how importance is scored (default ppl)"
+    )
+    p.add_argument(
+        "--importance-classifier",
+        default=None,
+        metavar="PATH",
+        help="a saved ImportanceClassifier (for --importance-mode classifier)",
+    )
+    p.add_argument(
+        "--policy",
+        choices=["rule", "hedge"],
+        default="rule",
+        help="wake-gate policy: the fixed rule or Hedge over gating rules (default rule)",
+    )
     p.add_argument("--hedge-strict", action="store_true", help="the Hedge policy takes the argmax instead of sampling")
-    p.add_argument("--consolidation", choices=["lora", "share"], default="lora", help="one LoRA trained sleep after sleep, or every sleep folded into a Share subspace (default lora)")
-    p.add_argument("--quantization", choices=["4bit", "8bit"], default=None, help="load the base model in 4-bit (NF4) or 8-bit with bitsandbytes: QLoRA sleep (default: full precision)")
+    p.add_argument(
+        "--consolidation",
+        choices=["lora", "share"],
+        default="lora",
+        help="one LoRA trained sleep after sleep, or every sleep folded into a Share subspace (default lora)",
+    )
+    p.add_argument(
+        "--quantization",
+        choices=["4bit", "8bit"],
+        default=None,
+        help="load the base model in 4-bit (NF4) or 8-bit with bitsandbytes: QLoRA sleep (default: full precision)",
+    )
     return p
 
 # %% ../nbs/20_cli.ipynb #2aa8e239
-def run_demo(facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
-             rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, device=None, dtype=None,
-             route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
-             policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
-             agent=None, echo=print) -> dict:
+def run_demo(
+    facts: int = 40,
+    seed: int = 0,
+    model: Optional[str] = None,
+    out=None,
+    epochs: int = 5,
+    lr: float = 1e-3,
+    rank: int = 16,
+    batch_size: int = 8,
+    probes: int = 2,
+    general: int = 40,
+    device=None,
+    dtype=None,
+    route_threshold: Optional[float] = 0.5,
+    importance_mode: str = "ppl",
+    importance_classifier=None,
+    policy: str = "rule",
+    hedge_strict: bool = False,
+    consolidation: str = "lora",
+    quantization: Optional[str] = None,
+    agent=None,
+    echo=print,
+) -> dict:
     "Run the wake -> sleep -> recall demo; writes results.json, answers.jsonl and recall.png to `out`; returns the results."
-    from sleeptrain.core import seed_everything, atomic_write_json, atomic_write_text
+    from sleeptrain.core import seed_everything, atomic_write_json, atomic_write_text, provenance
     from sleeptrain.agent import SleepTrainAgent
     from sleeptrain.sleep import SleepConfig
     from sleeptrain.world import make_facts, chance_level
     from sleeptrain.sleep import GENERAL_QUESTIONS, GENERAL_TEXT
-    from sleeptrain.metrics import score, locality as locality_score
+    from sleeptrain.metrics import locality as locality_score
+    from sleeptrain.evaluation import ask
     from sleeptrain.importance import ImportanceScorer, ImportanceClassifier
     from sleeptrain.gate import EXPERTS
     from sleeptrain.hedge import Hedge
+
     t0 = time.time()
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     seed_everything(seed)
     cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, seed=seed)
-    if importance_mode not in ("ppl", "classifier"): raise ValueError(f"importance_mode must be 'ppl' or 'classifier', got {importance_mode!r}")
-    if importance_mode == "classifier" and importance_classifier is None: raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")
-    if policy not in ("rule", "hedge"): raise ValueError(f"policy must be 'rule' or 'hedge', got {policy!r}")
+    if importance_mode not in ("ppl", "classifier"):
+        raise ValueError(f"importance_mode must be 'ppl' or 'classifier', got {importance_mode!r}")
+    if importance_mode == "classifier" and importance_classifier is None:
+        raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")
+    if policy not in ("rule", "hedge"):
+        raise ValueError(f"policy must be 'rule' or 'hedge', got {policy!r}")
     if agent is None:
         echo(f"loading model {model or 'SmolLM2-135M-Instruct (default)'} ...")
-        agent = SleepTrainAgent(model, out / "memory", sleep_config=cfg, route_threshold=route_threshold, consolidation=consolidation,
-                                quantization=quantization, device=device, dtype=dtype, seed=seed)
-    else: agent.sleep_config, agent.route_threshold = cfg, route_threshold
+        agent = SleepTrainAgent(
+            model,
+            out / "memory",
+            sleep_config=cfg,
+            route_threshold=route_threshold,
+            consolidation=consolidation,
+            quantization=quantization,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+    else:
+        agent.sleep_config, agent.route_threshold = cfg, route_threshold
     if importance_mode == "classifier":
-        agent.gate.importance = ImportanceScorer(agent.model, agent.tokenizer, mode="classifier", embedder=agent.memory.embedder,
-                                                 classifier=ImportanceClassifier.load(importance_classifier))
-    if policy == "hedge": agent.gate.policy = Hedge(actions=EXPERTS, strict=hedge_strict, seed=seed)
+        agent.wake_gate.importance = ImportanceScorer(
+            agent.model,
+            agent.tokenizer,
+            mode="classifier",
+            embedder=agent.memory.embedder,
+            classifier=ImportanceClassifier.load(importance_classifier),
+        )
+    if policy == "hedge":
+        agent.wake_gate.policy = Hedge(actions=EXPERTS, strict=hedge_strict, seed=seed)
     items = make_facts(facts, seed=seed)
     qs = [(q, it.answer) for it in items for q in it.probes[:probes]]
     gq = GENERAL_QUESTIONS[:general]
+
     def measure(routed=True):
-        pa = agent.answers([q for q, _ in qs], max_new_tokens=32, routed=routed); ga = agent.answers([q for q, _ in gq], max_new_tokens=32, routed=routed)
-        return {"probe_answers": pa, "general_answers": ga, "recall": score(pa, [a for _, a in qs]),
-                "general_acc": score(ga, [a for _, a in gq]), "ppl": agent.perplexity(GENERAL_TEXT, routed=routed)}
-    echo(f"before sleep: asking {len(qs)} held-out questions about {facts} new facts and {len(gq)} general questions ...")
+        view = agent.view(routed=routed)
+        scores, answers = ask(view.answer, {"facts": qs, "general": gq})
+        return {
+            "probe_answers": [answers[q] for q, _ in qs],
+            "general_answers": [answers[q] for q, _ in gq],
+            "recall": scores["facts"],
+            "general_acc": scores["general"],
+            "ppl": view.perplexity(GENERAL_TEXT),
+        }
+
+    echo(
+        f"before sleep: asking {len(qs)} held-out questions about {facts} new facts and {len(gq)} general questions ..."
+    )
     before = measure()
     agent.observe([it.statement for it in items])
     echo(f"sleeping on {len(agent.memory)} memories ...")
     rep = agent.sleep()
-    echo(f"sleep {'accepted' if rep.get('accepted') else 'ROLLED BACK: ' + '; '.join(rep.get('reasons') or [rep.get('skipped', '')])}")
+    echo(
+        f"sleep {'accepted' if rep.get('accepted') else 'ROLLED BACK: ' + '; '.join(rep.get('reasons') or [rep.get('skipped', '')])}"
+    )
     echo("after sleep: asking again (as the agent answers, then with the adapter always on) ...")
     after, weights = measure(), measure(routed=False)
     golds = [a for _, a in gq]
-    res = {"model": agent.base_name or "custom", "model_source": getattr(agent.model, "sleeptrain_source", None) or
-               getattr(getattr(agent.model, "get_base_model", lambda: None)(), "sleeptrain_source", None),
-           "n_facts": facts, "n_probes": len(qs), "seed": seed, "chance_level": chance_level(items),
-           "recall_before": before["recall"], "recall_after": after["recall"],
-           "locality_before": before["general_acc"], "locality_after": after["general_acc"],
-           "locality": locality_score(before["general_answers"], after["general_answers"], golds), "n_general": len(gq),
-           "ppl_before": before["ppl"], "ppl_after": after["ppl"], "ppl_drift": after["ppl"] / before["ppl"] - 1,
-           "recall_after_weights": weights["recall"], "locality_after_weights": weights["general_acc"],
-           "locality_weights": locality_score(before["general_answers"], weights["general_answers"], golds),
-           "ppl_after_weights": weights["ppl"], "ppl_drift_weights": weights["ppl"] / before["ppl"] - 1,
-           "accepted": rep.get("accepted"), "reasons": rep.get("reasons"), "route_threshold": route_threshold,
-           "importance_mode": importance_mode, "policy": policy, "consolidation": agent.consolidation, "quantization": quantization,
-           "sleep_seconds": rep["seconds"], "train_seconds": rep.get("train_seconds"), "sleep_steps": rep.get("steps"),
-           "n_examples": rep.get("n_examples"), "flops": rep.get("flops"),
-           "loss_first": rep.get("loss_first"), "loss_last": rep.get("loss_last"), "config": cfg.to_dict(),
-           "total_seconds": time.time() - t0}
-    rows = [{"set": "facts", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
-            for (q, g), b, a, w in zip(qs, before["probe_answers"], after["probe_answers"], weights["probe_answers"])]
-    rows += [{"set": "general", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
-             for (q, g), b, a, w in zip(gq, before["general_answers"], after["general_answers"], weights["general_answers"])]
+    res = {
+        "model": agent.base_name or "custom",
+        "model_source": getattr(agent.model, "sleeptrain_source", None)
+        or getattr(getattr(agent.model, "get_base_model", lambda: None)(), "sleeptrain_source", None),
+        "n_facts": facts,
+        "n_probes": len(qs),
+        "seed": seed,
+        "chance_level": chance_level(items),
+        "recall_before": before["recall"],
+        "recall_after": after["recall"],
+        "locality_before": before["general_acc"],
+        "locality_after": after["general_acc"],
+        "locality": locality_score(before["general_answers"], after["general_answers"], golds),
+        "n_general": len(gq),
+        "ppl_before": before["ppl"],
+        "ppl_after": after["ppl"],
+        "ppl_drift": after["ppl"] / before["ppl"] - 1,
+        "recall_after_weights": weights["recall"],
+        "locality_after_weights": weights["general_acc"],
+        "locality_weights": locality_score(before["general_answers"], weights["general_answers"], golds),
+        "ppl_after_weights": weights["ppl"],
+        "ppl_drift_weights": weights["ppl"] / before["ppl"] - 1,
+        "accepted": rep.get("accepted"),
+        "reasons": rep.get("reasons"),
+        "route_threshold": route_threshold,
+        "importance_mode": importance_mode,
+        "policy": policy,
+        "consolidation": agent.consolidation,
+        "quantization": quantization,
+        "sleep_seconds": rep["seconds"],
+        "train_seconds": rep.get("train_seconds"),
+        "sleep_steps": rep.get("steps"),
+        "n_examples": rep.get("n_examples"),
+        "flops": rep.get("flops"),
+        "loss_first": rep.get("loss_first"),
+        "loss_last": rep.get("loss_last"),
+        "config": cfg.to_dict(),
+        "total_seconds": time.time() - t0,
+        "provenance": provenance(),
+    }
+    rows = [
+        {"set": "facts", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
+        for (q, g), b, a, w in zip(qs, before["probe_answers"], after["probe_answers"], weights["probe_answers"])
+    ]
+    rows += [
+        {"set": "general", "question": q, "gold": g, "before": b, "after": a, "after_weights": w}
+        for (q, g), b, a, w in zip(gq, before["general_answers"], after["general_answers"], weights["general_answers"])
+    ]
     atomic_write_text(out / "answers.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     plot_demo(res, out / "recall.png")
     res["total_seconds"] = time.time() - t0
@@ -169,10 +295,12 @@ def run_demo_seeds(seeds: Sequence[int], out=None, model: Optional[str] = None, 
     runs = []
     for s in seeds:
         echo(f"== seed {s} ==")
-        agent = SleepTrainAgent((base, tok), out / f"seed-{s}" / "memory", embedder=embedder, consolidation=consolidation, seed=s)
+        agent = SleepTrainAgent(
+            (base, tok), out / f"seed-{s}" / "memory", embedder=embedder, consolidation=consolidation, seed=s
+        )
         agent.base_name = model or DEFAULT_LM
         runs.append(run_demo(seed=s, out=out / f"seed-{s}", agent=agent, echo=echo, quantization=quantization, **kw))
-        base = agent.model.unload() if hasattr(agent.model, "unload") else agent.model   # back to the bare base model
+        base = agent.model.unload() if hasattr(agent.model, "unload") else agent.model  # back to the bare base model
     res = summarize_seeds(runs)
     res["total_seconds_all"] = time.time() - t0
     plot_demo(res, out / "recall.png")
@@ -191,104 +319,192 @@ def format_table(res: dict) -> str:
     "The demo's before/after table as text (mean±std for a summary over seeds)."
     w = 16 if "recall_after_std" in res else 10
     row = lambda name, k, spec: f"{name:28}{_fmt(res, k + '_before', spec):>{w}}{_fmt(res, k + '_after', spec):>{w}}"
-    lines = [f"{'':28}{'before':>{w}}{'after':>{w}}", row("recall (held-out questions)", "recall", ".3f"),
-             row("general questions correct", "locality", ".3f"), row("general-text perplexity", "ppl", ".2f"),
-             f"locality (base-correct answers kept): {_fmt(res, 'locality', '.3f')}   perplexity drift: {_fmt(res, 'ppl_drift', '+.1%')}",
-             f"adapter always on: recall {_fmt(res, 'recall_after_weights', '.3f')}, locality {_fmt(res, 'locality_weights', '.3f')}, "
-             f"perplexity drift {_fmt(res, 'ppl_drift_weights', '+.1%')}",
-             f"{res['n_facts']} facts, {res['n_probes']} probes (chance {res['chance_level']:.3f}); sleep {res['sleep_seconds']:.0f}s, total {res['total_seconds']:.0f}s"]
+    lines = [
+        f"{'':28}{'before':>{w}}{'after':>{w}}",
+        row("recall (held-out questions)", "recall", ".3f"),
+        row("general questions correct", "locality", ".3f"),
+        row("general-text perplexity", "ppl", ".2f"),
+        (
+            f"locality (base-correct answers kept): {_fmt(res, 'locality', '.3f')}   perplexity drift: "
+            f"{_fmt(res, 'ppl_drift', '+.1%')}"
+        ),
+        f"adapter always on: recall {_fmt(res, 'recall_after_weights', '.3f')}, locality {_fmt(res, 'locality_weights', '.3f')}, "
+        f"perplexity drift {_fmt(res, 'ppl_drift_weights', '+.1%')}",
+        (
+            f"{res['n_facts']} facts, {res['n_probes']} probes (chance {res['chance_level']:.3f}); sleep "
+            f"{res['sleep_seconds']:.0f}s, total {res['total_seconds']:.0f}s"
+        ),
+    ]
     return "\n".join(lines)
+
 
 def plot_demo(res: dict, path) -> Path:
     "Bar chart of recall, general accuracy and locality before/after sleep, with perplexity in the title."
-    import matplotlib; matplotlib.use("Agg", force=False)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     names = ["recall\n(new facts)", "general questions\ncorrect"]
-    b = [res["recall_before"], res["locality_before"]]; a = [res["recall_after"], res["locality_after"]]
+    b = [res["recall_before"], res["locality_before"]]
+    a = [res["recall_after"], res["locality_after"]]
     err = lambda ks: [res.get(k + "_std", 0.0) for k in ks]
     x = range(len(names))
-    ax.bar([i - 0.2 for i in x], b, 0.4, yerr=err(["recall_before", "locality_before"]), capsize=3, label="before sleep", color="#9aa5b1")
-    ax.bar([i + 0.2 for i in x], a, 0.4, yerr=err(["recall_after", "locality_after"]), capsize=3, label="after sleep", color="#3b6ea5")
+    ax.bar(
+        [i - 0.2 for i in x],
+        b,
+        0.4,
+        yerr=err(["recall_before", "locality_before"]),
+        capsize=3,
+        label="before sleep",
+        color="#9aa5b1",
+    )
+    ax.bar(
+        [i + 0.2 for i in x],
+        a,
+        0.4,
+        yerr=err(["recall_after", "locality_after"]),
+        capsize=3,
+        label="after sleep",
+        color="#3b6ea5",
+    )
     for i in x:
-        ax.text(i - 0.2, b[i] + 0.02, f"{b[i]:.2f}", ha="center"); ax.text(i + 0.2, a[i] + 0.02, f"{a[i]:.2f}", ha="center")
-    ax.set_xticks(list(x)); ax.set_xticklabels(names); ax.set_ylim(0, 1.12); ax.set_ylabel("share correct")
+        ax.text(i - 0.2, b[i] + 0.02, f"{b[i]:.2f}", ha="center")
+        ax.text(i + 0.2, a[i] + 0.02, f"{a[i]:.2f}", ha="center")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(names)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("share correct")
     ax.axhline(res["chance_level"], ls=":", color="grey", lw=1)
     seeds = f", mean ± std over seeds {res['seeds']}" if "seeds" in res else f", seed {res.get('seed', 0)}"
-    ax.set_title(f"{res['n_facts']} facts, one sleep{seeds}\nlocality {res['locality']:.2f}, perplexity {res['ppl_before']:.1f} -> {res['ppl_after']:.1f}"
-                 f" (adapter always on: locality {res['locality_weights']:.2f}, perplexity {res['ppl_after_weights']:.1f})", fontsize=8)
-    ax.legend(loc="upper left", fontsize=8); fig.tight_layout()
-    path = Path(path); fig.savefig(path, dpi=120); plt.close(fig)
+    ax.set_title(
+        f"{res['n_facts']} facts, one sleep{seeds}\nlocality {res['locality']:.2f}, perplexity "
+        f"{res['ppl_before']:.1f} -> {res['ppl_after']:.1f}"
+        f" (adapter always on: locality {res['locality_weights']:.2f}, perplexity {res['ppl_after_weights']:.1f})",
+        fontsize=8,
+    )
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
     return path
 
 # %% ../nbs/20_cli.ipynb #3f458f76
-CONTINUAL_SYSTEMS = ("base", "rag", "naive", "sleeptrain", "sleeptrain+share", "sleeptrain+rag")   # = benchmarks.SYSTEMS, listed here so the parser needs no torch
-CONTINUAL_ABLATIONS = ("no_importance", "no_contradiction", "no_hedge", "no_replay", "no_share")    # = benchmarks.ABLATIONS
+# = benchmarks.SYSTEMS, listed here so the parser needs no torch
+CONTINUAL_SYSTEMS = ("base", "rag", "naive", "sleeptrain", "sleeptrain+share", "sleeptrain+rag")
+# = benchmarks.ABLATIONS
+CONTINUAL_ABLATIONS = ("no_importance", "no_contradiction", "no_hedge", "no_replay", "no_share")
 
 def _count_arg(s):
     "A non-negative integer argument."
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
-    if v < 0: raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative int, got {s!r}")
     return v
 
 def _stream_args(p):
     "The stream, model, sleep and output arguments shared by `bench continual` and `bench ablations`."
     p.add_argument("--days", type=_positive(), default=5)
     p.add_argument("--facts-per-day", type=_positive(), default=12)
-    p.add_argument("--updates", type=_count_arg, default=1, help="corrections of earlier lives_in/works_as facts per day, from day 2 (default 1)")
-    p.add_argument("--poison", type=_count_arg, default=1, help="false claims about earlier facts from a 'rumour' source per day, from day 2 (default 1)")
+    p.add_argument("--updates", type=_count_arg, default=1, help="corrections of earlier lives_in/works_as facts per "
+                                                                 "day, from day 2 (default 1)")
+    p.add_argument("--poison", type=_count_arg, default=1, help="false claims about earlier facts from a 'rumour' "
+                                                                "source per day, from day 2 (default 1)")
     p.add_argument("--distractors", type=_count_arg, default=1, help="small-talk statements per day (default 1)")
     p.add_argument("--probes", type=_positive(), default=2, help="held-out questions per fact (default 2)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", default=None, help="hub id, folder or .gguf, or 'tiny' for a random 2-layer model (smoke runs) (default: SmolLM2-135M-Instruct)")
+    p.add_argument("--model", default=None, help="hub id, folder or .gguf, or 'tiny' for a random 2-layer model (smoke "
+                                                 "runs) (default: SmolLM2-135M-Instruct)")
     p.add_argument("--epochs", type=_positive(), default=5)
     p.add_argument("--lr", type=_positive(float), default=1e-3)
     p.add_argument("--rank", type=_positive(), default=16)
-    p.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the adapter always on (default 0.5)")
-    p.add_argument("--no-gates", action="store_true", help="accept every sleep (SleepGates.off(); e.g. for the tiny model)")
+    p.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the "
+                                                                           "adapter always on (default 0.5)")
+    p.add_argument("--no-gates", action="store_true", help="accept every sleep (SleepGates.off(); e.g. for the tiny "
+                                                           "model)")
     p.add_argument("--max-new-tokens", type=_positive(), default=24, help="tokens generated per answer (default 24)")
-    p.add_argument("--out", default=None, help="output folder; a second run into it must use the same stream and setup (default runs/<benchmark>-<time>)")
+    p.add_argument("--out", default=None, help="output folder; a second run into it must use the same stream and setup "
+                                               "(default runs/<benchmark>-<time>)")
     p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
-                   help="several seeds: one stream and folder --out/seed<k>/ per seed, and a leaderboard of mean ± std over them in --out (seeds already there are kept)")
+                   help=("several seeds: one stream and folder --out/seed<k>/ per seed, and a leaderboard of mean ± "
+                         "std "
+                         "over them in --out (seeds already there are kept)"))
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
-                   help="run each (system, seed, ablation) as a Ray task: a local ray.init() without ADDRESS, else the cluster at HOST:PORT or ray://HOST:PORT (pip install 'sleeptrain[ray]')")
-    p.add_argument("--cpus-per-task", type=_positive(), default=1, help="CPUs a Ray task asks for, and its torch threads (default 1)")
+                   help=("run each (system, seed, ablation) as a Ray task: a local ray.init() without ADDRESS, else "
+                         "the "
+                         "cluster at HOST:PORT or ray://HOST:PORT (pip install 'sleeptrain[ray]')"))
+    p.add_argument("--cpus-per-task", type=_positive(), default=1, help="CPUs a Ray task asks for, and its torch "
+                                                                        "threads (default 1)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
 # %% ../nbs/20_cli.ipynb #a3759d80
 def bench_parser(sub):
     "Arguments of `sleeptrain bench`."
-    p = sub.add_parser("bench", help="benchmarks that print figures and ratios against a baseline measured in the same run")
+    p = sub.add_parser("bench", help="benchmarks that print figures and ratios against a baseline measured in the same "
+                                     "run")
     bsub = p.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
     m = bsub.add_parser("memory", help="memory store: upsert rate, query latency and ANN recall vs exact NumPy search")
     m.add_argument("--sizes", type=_positive(), nargs="+", default=[10_000, 100_000])
     m.add_argument("--queries", type=_positive(), default=200)
-    m.add_argument("--real-texts", type=_positive(), default=5000, help="records of real sentence embeddings (default 5000)")
-    m.add_argument("--index-type", default="IVF_HNSW_SQ", choices=["IVF_PQ", "IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_FLAT", "IVF_SQ"])
+    m.add_argument("--real-texts", type=_positive(), default=5000, help="records of real sentence embeddings (default "
+                                                                        "5000)")
+    m.add_argument(
+        "--index-type", default="IVF_HNSW_SQ", choices=["IVF_PQ", "IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_FLAT", "IVF_SQ"]
+    )
     m.add_argument("--nprobes", type=_positive(), default=64)
     m.add_argument("--ef", type=_positive(), default=200)
     m.add_argument("--refine-factor", type=_positive(), default=5)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
-    c = bsub.add_parser("contradiction", help="precision/recall/F1 of each contradiction judge on the labelled pair set")
+    c = bsub.add_parser(
+        "contradiction", help="precision/recall/F1 of each contradiction judge on the labelled pair set"
+    )
     c.add_argument("--backends", nargs="+", default=["structured", "llm"], choices=["structured", "llm", "nli"])
     c.add_argument("--nli-model", default=None, help="hub id or folder of an NLI model (for the nli backend)")
     c.add_argument("--model", default=None, help="LM for the llm judge (default: SmolLM2-135M-Instruct)")
     c.add_argument("--per-category", type=_positive(), default=25)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
-    t = bsub.add_parser("throughput", help="sleep training tokens/s vs Hugging Face Trainer + PEFT (padding collator), FLOP/s vs a matmul peak")
+    t = bsub.add_parser(
+        "throughput",
+        help="sleep training tokens/s vs Hugging Face Trainer + PEFT (padding collator), FLOP/s vs a matmul peak",
+    )
     t.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct)")
     t.add_argument("--facts", type=_positive(), default=40)
     t.add_argument("--epochs", type=_positive(), default=1)
     t.add_argument("--batch-size", type=_positive(), default=8)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--workload", default="sleep", choices=["sleep", "facts"], help="sleep: the facts' pairs plus self-distillation answers, as a sleep mixes them (default); facts: the facts' pairs alone")
-    t.add_argument("--repeats", type=_positive(), default=1, help="runs of each trainer, in turns; the fastest counts (a shared machine's slow spells hit all alike)")
-    t.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast for every trainer (default: SleepConfig's rule for the device)")
+    t.add_argument(
+        "--workload",
+        default="sleep",
+        choices=["sleep", "facts"],
+        help="sleep: the facts' pairs plus "
+        "self-distillation answers, as a "
+        "sleep mixes them (default); facts: "
+        "the facts' pairs alone",
+    )
+    t.add_argument(
+        "--repeats",
+        type=_positive(),
+        default=1,
+        help="runs of each trainer, in turns; the fastest counts (a shared machine's slow spells hit all alike)",
+    )
+    t.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bf16 autocast for every trainer (default: SleepConfig's rule for the device)",
+    )
     t.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
-    r = bsub.add_parser("retention", help="days of new facts, one sleep per day: SleepTrain vs naive sequential LoRA (accuracy matrix, BWT, damage)")
+    r = bsub.add_parser(
+        "retention",
+        help="days of new facts, one sleep per day: SleepTrain vs naive sequential LoRA (accuracy matrix, BWT, damage)",
+    )
     r.add_argument("--days", type=_positive(), default=5)
     r.add_argument("--facts-per-day", type=_positive(), default=12)
     r.add_argument("--systems", nargs="+", default=["sleeptrain", "naive"], choices=["sleeptrain", "naive"])
@@ -296,76 +512,192 @@ def bench_parser(sub):
     r.add_argument("--epochs", type=_positive(), default=5)
     r.add_argument("--lr", type=_positive(float), default=1e-3)
     r.add_argument("--rank", type=_positive(), default=16)
-    r.add_argument("--replay-ratio", type=float, default=4.0, help="old memories replayed per new one, at most (default 4.0)")
-    r.add_argument("--replay-pairs", type=int, default=2, help="training pairs per replayed old memory; 0 = all (default 2)")
+    r.add_argument(
+        "--replay-ratio", type=float, default=4.0, help="old memories replayed per new one, at most (default 4.0)"
+    )
+    r.add_argument(
+        "--replay-pairs", type=int, default=2, help="training pairs per replayed old memory; 0 = all (default 2)"
+    )
     r.add_argument("--kl-weight", type=float, default=1.0)
     r.add_argument("--no-self-distill", action="store_true", help="switch off the self-distillation rehearsal")
-    r.add_argument("--route-threshold", type=_threshold, default=0.5, help="cosine similarity, or 'none' for the adapter always on (default 0.5)")
+    r.add_argument(
+        "--route-threshold",
+        type=_threshold,
+        default=0.5,
+        help="cosine similarity, or 'none' for the adapter always on (default 0.5)",
+    )
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", default=None, help="folder for memories and adapters (default: a temporary folder)")
     r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
-    for name, help_ in (("continual", "one stream of days (new facts, updates, poison, distractors) lived through by base, rag, naive, sleeptrain, "
-                                      "sleeptrain+share and sleeptrain+rag: leaderboard.json, matrices.json, plots and report.html in --out"),
-                        ("ablations", "single switch-offs of SleepTrain (importance, contradiction, Hedge, replay, Share) on the continual stream, "
-                                      "added to leaderboard.json in --out")):
+    for name, help_ in (
+        (
+            "continual",
+            "one stream of days (new facts, updates, poison, distractors) lived through by "
+            "base, rag, naive, sleeptrain, "
+            "sleeptrain+share and sleeptrain+rag: leaderboard.json, matrices.json, plots and report.html in --out",
+        ),
+        (
+            "ablations",
+            "single switch-offs of SleepTrain (importance, contradiction, Hedge, replay, "
+            "Share) on the continual stream, "
+            "added to leaderboard.json in --out",
+        ),
+    ):
         a = bsub.add_parser(name, help=help_)
         if name == "continual":
-            a.add_argument("--systems", nargs="+", default=list(CONTINUAL_SYSTEMS), choices=CONTINUAL_SYSTEMS, help="default: all six")
+            a.add_argument(
+                "--systems",
+                nargs="+",
+                default=list(CONTINUAL_SYSTEMS),
+                choices=CONTINUAL_SYSTEMS,
+                help="default: all six",
+            )
         else:
-            a.add_argument("--system", default="sleeptrain", choices=("sleeptrain", "sleeptrain+share"), help="the system to ablate (default sleeptrain)")
-            a.add_argument("--ablations", nargs="+", default=None, choices=CONTINUAL_ABLATIONS,
-                           help="default: every switch-off that applies (no_share only to sleeptrain+share)")
+            a.add_argument(
+                "--system",
+                default="sleeptrain",
+                choices=("sleeptrain", "sleeptrain+share"),
+                help="the system to ablate (default sleeptrain)",
+            )
+            a.add_argument(
+                "--ablations",
+                nargs="+",
+                default=None,
+                choices=CONTINUAL_ABLATIONS,
+                help="default: every switch-off that applies (no_share only to sleeptrain+share)",
+            )
         _stream_args(a)
     return p
+
 
 def run_bench(args) -> dict:
     "Run the benchmark named by parsed `args`; print it and its JSON line."
     from sleeptrain.core import atomic_write_json, provenance
-    if args.json: _writable_dir(Path(args.json).expanduser().resolve().parent, "--json")
+
+    if args.json:
+        _writable_dir(Path(args.json).expanduser().resolve().parent, "--json")
     if args.bench == "memory":
         from sleeptrain.memory import bench_memory
-        res = bench_memory(sizes=args.sizes, n_queries=args.queries, real_texts=args.real_texts, seed=args.seed,
-                           index_type=args.index_type, nprobes=args.nprobes, ef=args.ef, refine_factor=args.refine_factor)
+
+        res = bench_memory(
+            sizes=args.sizes,
+            n_queries=args.queries,
+            real_texts=args.real_texts,
+            seed=args.seed,
+            index_type=args.index_type,
+            nprobes=args.nprobes,
+            ef=args.ef,
+            refine_factor=args.refine_factor,
+        )
     elif args.bench == "contradiction":
         from sleeptrain.contradiction import bench_contradiction
+
         model = tok = None
         if "llm" in args.backends:
             from sleeptrain.models import load_lm
+
             model, tok = load_lm(args.model)
-        res = bench_contradiction(args.backends, model=model, tokenizer=tok, nli_model=args.nli_model, seed=args.seed, per_category=args.per_category)
+        res = bench_contradiction(
+            args.backends,
+            model=model,
+            tokenizer=tok,
+            nli_model=args.nli_model,
+            seed=args.seed,
+            per_category=args.per_category,
+        )
     elif args.bench == "throughput":
         from sleeptrain.sleep import bench_throughput
-        res = bench_throughput(args.model, facts=args.facts, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, bf16=args.bf16, workload=args.workload, repeats=args.repeats)
+
+        res = bench_throughput(
+            args.model,
+            facts=args.facts,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            bf16=args.bf16,
+            workload=args.workload,
+            repeats=args.repeats,
+        )
     elif args.bench == "retention":
         from sleeptrain.benchmarks import run_retention, format_retention
         from sleeptrain.sleep import SleepConfig
-        cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, replay_ratio=args.replay_ratio, replay_pairs=args.replay_pairs,
-                          kl_weight=args.kl_weight, self_distill=not args.no_self_distill, seed=args.seed)
-        res = run_retention(args.days, args.facts_per_day, args.seed, args.systems, model=args.model, out=args.out, config=cfg,
-                            route_threshold=args.route_threshold)
+
+        cfg = SleepConfig(
+            epochs=args.epochs,
+            lr=args.lr,
+            rank=args.rank,
+            alpha=2 * args.rank,
+            replay_ratio=args.replay_ratio,
+            replay_pairs=args.replay_pairs,
+            kl_weight=args.kl_weight,
+            self_distill=not args.no_self_distill,
+            seed=args.seed,
+        )
+        res = run_retention(
+            args.days,
+            args.facts_per_day,
+            args.seed,
+            args.systems,
+            model=args.model,
+            out=args.out,
+            config=cfg,
+            route_threshold=args.route_threshold,
+        )
         print(format_retention(res))
     elif args.bench in ("continual", "ablations"):
         from sleeptrain.benchmarks import run_continual, run_ablations, run_sweep, ablation_grid, format_continual
         from sleeptrain.sleep import SleepConfig, SleepGates
         from sleeptrain.report import read_leaderboard
+
         out = _writable_dir(Path(args.out or f"runs/{args.bench}-{time.strftime('%Y%m%d-%H%M%S')}"))
         cfg = SleepConfig(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=2 * args.rank, seed=args.seed)
-        kw = dict(model=args.model, out=out, config=cfg, gates=SleepGates.off() if args.no_gates else None, updates=args.updates, poison=args.poison,
-                  distractors=args.distractors, probes=args.probes, max_new_tokens=args.max_new_tokens, route_threshold=args.route_threshold)
-        if args.seeds or args.ray:                              # several seeds and/or Ray tasks: per-seed folders, a mean ± std leaderboard
+        kw = dict(
+            model=args.model,
+            out=out,
+            config=cfg,
+            gates=SleepGates.off() if args.no_gates else None,
+            updates=args.updates,
+            poison=args.poison,
+            distractors=args.distractors,
+            probes=args.probes,
+            max_new_tokens=args.max_new_tokens,
+            route_threshold=args.route_threshold,
+        )
+        # several seeds and/or Ray tasks: per-seed folders, a mean ± std leaderboard
+        if args.seeds or args.ray:
             kw.pop("out")
-            what = ((args.systems, []) if args.bench == "continual" else ([args.system], args.ablations or ablation_grid(args.system)))
-            res = run_sweep(args.days, args.facts_per_day, args.seeds or [args.seed], *what, ablation_system=getattr(args, "system", "sleeptrain"),
-                            out=out, ray=args.ray, cpus_per_task=args.cpus_per_task, **kw)
-        elif args.bench == "continual": res = run_continual(args.days, args.facts_per_day, args.seed, args.systems, **kw)
-        else: res = run_ablations(args.days, args.facts_per_day, args.seed, args.system, args.ablations, **kw)
-        if (out / "leaderboard.json").exists(): print(format_continual(read_leaderboard(out / "leaderboard.json")))
+            what = (
+                (args.systems, [])
+                if args.bench == "continual"
+                else ([args.system], args.ablations or ablation_grid(args.system))
+            )
+            res = run_sweep(
+                args.days,
+                args.facts_per_day,
+                args.seeds or [args.seed],
+                *what,
+                ablation_system=getattr(args, "system", "sleeptrain"),
+                out=out,
+                ray=args.ray,
+                cpus_per_task=args.cpus_per_task,
+                **kw,
+            )
+        elif args.bench == "continual":
+            res = run_continual(args.days, args.facts_per_day, args.seed, args.systems, **kw)
+        else:
+            res = run_ablations(args.days, args.facts_per_day, args.seed, args.system, args.ablations, **kw)
+        if (out / "leaderboard.json").exists():
+            print(format_continual(read_leaderboard(out / "leaderboard.json")))
         print(f"wrote {', '.join(res['files'])} to {out}")
     res = {**res, "provenance": provenance(getattr(args, "argv", None))}
-    if args.json: atomic_write_json(args.json, res)
+    if args.json:
+        atomic_write_json(args.json, res)
     print(json.dumps(res, default=str))
     if res.get("failures"):
-        raise RuntimeError(f"{len(res['failures'])} task(s) failed after a retry: " + "; ".join(f"seed {f['seed']} {f['label']}: {f['error']}" for f in res["failures"]))
+        raise RuntimeError(
+            f"{len(res['failures'])} task(s) failed after a retry: "
+            + "; ".join(f"seed {f['seed']} {f['label']}: {f['error']}" for f in res["failures"])
+        )
     return res
 
 # %% ../nbs/20_cli.ipynb #ee14289f
@@ -373,18 +705,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     "The `sleeptrain` console script."
     parser = argparse.ArgumentParser("sleeptrain", description="SleepTrain: wake, sleep, remember.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo_parser(sub); bench_parser(sub)
+    demo_parser(sub)
+    bench_parser(sub)
     args = parser.parse_args(argv)
     args.argv = ["sleeptrain", *(sys.argv[1:] if argv is None else argv)]
-    if args.command is None: parser.print_help(); return 2
+    if args.command is None:
+        parser.print_help()
+        return 2
     if args.command == "demo":
-        kw = {k: v for k, v in vars(args).items() if k not in ("command", "seeds")}
+        kw = {k: v for k, v in vars(args).items() if k not in ("command", "seeds", "argv")}
         try:
-            if args.seeds: kw.pop("seed"); run_demo_seeds(args.seeds, **kw)
-            else: run_demo(**kw)
+            if args.seeds:
+                kw.pop("seed")
+                run_demo_seeds(args.seeds, **kw)
+            else:
+                run_demo(**kw)
         except (ValueError, TypeError, OSError) as e:
             raise SystemExit(f"sleeptrain demo: error: {e}") from None
     elif args.command == "bench":
-        try: run_bench(args)
-        except (ValueError, TypeError, OSError, ImportError, RuntimeError) as e: raise SystemExit(f"sleeptrain bench: error: {e}") from None
+        try:
+            run_bench(args)
+        except (ValueError, TypeError, OSError, ImportError, RuntimeError) as e:
+            raise SystemExit(f"sleeptrain bench: error: {e}") from None
     return 0

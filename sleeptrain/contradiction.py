@@ -21,7 +21,8 @@ LLM_PROMPT = ("Statement A: {a}\nStatement B: {b}\n"
               "Can statement A and statement B both be true at the same time? Answer with yes or no.")
 
 def _fact_of(x) -> Optional[Fact]:
-    if isinstance(x, MemoryRecord): return x.fact or parse_fact(x.text)
+    if isinstance(x, MemoryRecord):
+        return x.fact or parse_fact(x.text)
     return parse_fact(x)
 
 def _text_of(x) -> str: return x.text if isinstance(x, MemoryRecord) else check_text(x, "statement")
@@ -30,10 +31,12 @@ class ContradictionJudge:
     "P(contradiction) for statement pairs, from structured facts, the base LM, or an NLI model."
     def __init__(self, backend: str = "structured", model=None, tokenizer=None, nli_model: Optional[str] = None,
                  batch_size: int = 16, device=None):
-        if backend not in ("structured", "llm", "nli"): raise ValueError(f"backend must be 'structured', 'llm' or 'nli', got {backend!r}")
+        if backend not in ("structured", "llm", "nli"):
+            raise ValueError(f"backend must be 'structured', 'llm' or 'nli', got {backend!r}")
         self.backend, self.batch_size = backend, batch_size
         if backend == "llm":
-            if model is None or tokenizer is None: raise ValueError("backend 'llm' needs model= and tokenizer= (e.g. from load_lm())")
+            if model is None or tokenizer is None:
+                raise ValueError("backend 'llm' needs model= and tokenizer= (e.g. from load_lm())")
             self.model, self.tokenizer = model, tokenizer
             ids = lambda words: sorted({tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in words})
             self.yes_ids, self.no_ids = ids(["Yes", "yes", " Yes", " yes"]), ids(["No", "no", " No", " no"])
@@ -45,28 +48,40 @@ class ContradictionJudge:
             self.model = AutoModelForSequenceClassification.from_pretrained(name).to(get_device(device)).eval()
             labels = {int(i): str(l).lower() for i, l in self.model.config.id2label.items()}
             hits = [i for i, l in labels.items() if l.startswith("contradict")]
-            if len(hits) != 1: raise ValueError(f"nli_model {name!r} has labels {labels}; need exactly one 'contradiction' label")
+            if len(hits) != 1:
+                raise ValueError(f"nli_model {name!r} has labels {labels}; need exactly one 'contradiction' label")
             self.contradiction_index = hits[0]
 
     def judge(self, pairs: Sequence[tuple]) -> np.ndarray:
         "P(contradiction) for each (premise, hypothesis) pair (strings or MemoryRecords)."
         pairs = list(pairs)
-        if not pairs: return np.zeros(0)
+        if not pairs:
+            return np.zeros(0)
         for i, p in enumerate(pairs):
-            if not (isinstance(p, (tuple, list)) and len(p) == 2): raise ValueError(f"pairs[{i}] must be a (premise, hypothesis) pair, got {p!r:.80}")
+            if not (isinstance(p, (tuple, list)) and len(p) == 2):
+                raise ValueError(f"pairs[{i}] must be a (premise, hypothesis) pair, got {p!r:.80}")
         return getattr(self, f"_{self.backend}")(pairs)
 
     def _structured(self, pairs) -> np.ndarray:
         out = []
         for a, b in pairs:
             fa, fb = _fact_of(a), _fact_of(b)
-            out.append(float(fa is not None and fb is not None and fa.relation == fb.relation and fa.relation in SINGLE_VALUED
-                             and fa.subject.lower() == fb.subject.lower() and fa.object.lower() != fb.object.lower()))
+            out.append(
+                float(
+                    fa is not None
+                    and fb is not None
+                    and fa.relation == fb.relation
+                    and fa.relation in SINGLE_VALUED
+                    and fa.subject.lower() == fb.subject.lower()
+                    and fa.object.lower() != fb.object.lower()
+                )
+            )
         return np.array(out)
 
     @torch.no_grad()
     def _llm(self, pairs) -> np.ndarray:
         from sleeptrain.models import chat_prompts
+
         tok, model = self.tokenizer, self.model
         prompts = chat_prompts(tok, [LLM_PROMPT.format(a=_text_of(a), b=_text_of(b)) for a, b in pairs])
         dev = next(model.parameters()).device
@@ -74,11 +89,14 @@ class ContradictionJudge:
         out = []
         try:
             for s in range(0, len(prompts), self.batch_size):
-                enc = tok(prompts[s:s + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False).to(dev)
+                enc = tok(
+                    prompts[s : s + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False
+                ).to(dev)
                 p = model(**enc).logits[:, -1].float().softmax(-1)
                 yes, no = p[:, self.yes_ids].sum(1), p[:, self.no_ids].sum(1)
                 out += (no / (yes + no).clamp(min=1e-12)).tolist()
-        finally: tok.padding_side = side
+        finally:
+            tok.padding_side = side
         return np.array(out)
 
     @torch.no_grad()
@@ -86,24 +104,34 @@ class ContradictionJudge:
         dev = next(self.model.parameters()).device
         out = []
         for s in range(0, len(pairs), self.batch_size):
-            chunk = pairs[s:s + self.batch_size]
-            enc = self.tokenizer([_text_of(a) for a, _ in chunk], [_text_of(b) for _, b in chunk], return_tensors="pt",
-                                 padding=True, truncation=True, max_length=256).to(dev)
+            chunk = pairs[s : s + self.batch_size]
+            enc = self.tokenizer(
+                [_text_of(a) for a, _ in chunk],
+                [_text_of(b) for _, b in chunk],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=256,
+            ).to(dev)
             out += self.model(**enc).logits.float().softmax(-1)[:, self.contradiction_index].tolist()
         return np.array(out)
 
 # %% ../nbs/08_contradiction.ipynb #a7fd0b4e
 def find_conflicts(record: Union[MemoryRecord, str], hippocampus, judge: ContradictionJudge, top_k: int = 5,
                    threshold: float = 0.5, similar: Optional[list] = None) -> list[tuple[MemoryRecord, float]]:
-    "Active memories that `record` contradicts (same subject and relation, or among the `top_k` most similar — or `similar`, if already retrieved), with P(contradiction), highest first."
+    ("Active memories that `record` contradicts (same subject and relation, or among the `top_k` most similar — or "
+     "`similar`, if already retrieved), with P(contradiction), highest first.")
     text = _text_of(record)
     f = _fact_of(record)
     cands = {}
     if f is not None:
-        for r in hippocampus.records(status="active", subject=f.subject, relation=f.relation): cands[r.id] = r
-    for r, _ in (similar if similar is not None else hippocampus.query(text, top_k=top_k)): cands.setdefault(r.id, r)
+        for r in hippocampus.records(status="active", subject=f.subject, relation=f.relation):
+            cands[r.id] = r
+    for r, _ in (similar if similar is not None else hippocampus.query(text, top_k=top_k)):
+        cands.setdefault(r.id, r)
     cands = [r for r in cands.values() if r.text != text]
-    if not cands: return []
+    if not cands:
+        return []
     p = judge.judge([(r, record) for r in cands])
     return sorted([(r, float(q)) for r, q in zip(cands, p) if q >= threshold], key=lambda x: -x[1])
 
@@ -123,33 +151,64 @@ def contradiction_set(seed: int = 0, per_category: int = 25) -> list[dict]:
     names = fictional_names(per_category * 12, seed=seed + 7)
     name = iter(names)
     art = lambda o: "an" if o[:1].lower() in "aeiou" else "a"
-    def two(pool): a, b = rng.sample(pool, 2); return a, b
+    def two(pool):
+        a, b = rng.sample(pool, 2)
+        return a, b
     out = []
     def add(p, h, label, cat): out.append({"premise": p, "hypothesis": h, "label": label, "category": cat})
     single = sorted(SINGLE_VALUED)
     for i in range(per_category):
-        rel = single[i % len(single)]; s = next(name); o1, o2 = two(POOLS[rel])
+        rel = single[i % len(single)]
+        s = next(name)
+        o1, o2 = two(POOLS[rel])
         add(RELATIONS[rel].state(s, o1), RELATIONS[rel].state(s, o2), "contradiction", "different_value")
-        rel = single[(i + 1) % len(single)]; s = next(name); o = rng.choice(POOLS[rel])
+        rel = single[(i + 1) % len(single)]
+        s = next(name)
+        o = rng.choice(POOLS[rel])
         add(RELATIONS[rel].state(s, o), _NEGATION[rel].format(s=s, o=o, a=art(o)), "contradiction", "negation")
-        s = next(name); a1, a2 = rng.sample(range(18, 90), 2)
+        s = next(name)
+        a1, a2 = rng.sample(range(18, 90), 2)
         add(f"{s} is {a1} years old.", f"{s} is {a2} years old.", "contradiction", "number")
-        s = next(name); d1, d2 = rng.sample(range(1, 29), 2); m = rng.choice(_MONTHS); y = rng.randint(1950, 2005)
+        s = next(name)
+        d1, d2 = rng.sample(range(1, 29), 2)
+        m = rng.choice(_MONTHS)
+        y = rng.randint(1950, 2005)
         add(f"{s} was born on {d1} {m} {y}.", f"{s} was born on {d2} {m} {y}.", "contradiction", "date")
-        rel = single[(i + 2) % len(single)]; s = next(name); o = rng.choice(POOLS[rel])
+        rel = single[(i + 2) % len(single)]
+        s = next(name)
+        o = rng.choice(POOLS[rel])
         add(RELATIONS[rel].state(s, o), _PARAPHRASE[rel].format(s=s, o=o, a=art(o)), "entailment", "paraphrase")
-        s = next(name); a1 = rng.randint(18, 90)
+        s = next(name)
+        a1 = rng.randint(18, 90)
         add(f"{s} is {a1} years old.", f"{s}'s age is {a1}.", "entailment", "same_number")
-        rel = single[(i + 3) % len(single)]; s1, s2 = next(name), next(name); o1, o2 = two(POOLS[rel])
+        rel = single[(i + 3) % len(single)]
+        s1, s2 = next(name), next(name)
+        o1, o2 = two(POOLS[rel])
         add(RELATIONS[rel].state(s1, o1), RELATIONS[rel].state(s2, o2), "neutral", "other_person")
-        r1, r2 = rng.sample(single, 2); s = next(name)
-        add(RELATIONS[r1].state(s, rng.choice(POOLS[r1])), RELATIONS[r2].state(s, rng.choice(POOLS[r2])), "neutral", "other_attribute")
-        rel = ("plays", "pet")[i % 2]; s = next(name); o1, o2 = two(POOLS[rel])
+        r1, r2 = rng.sample(single, 2)
+        s = next(name)
+        add(
+            RELATIONS[r1].state(s, rng.choice(POOLS[r1])),
+            RELATIONS[r2].state(s, rng.choice(POOLS[r2])),
+            "neutral",
+            "other_attribute",
+        )
+        rel = ("plays", "pet")[i % 2]
+        s = next(name)
+        o1, o2 = two(POOLS[rel])
         add(RELATIONS[rel].state(s, o1), RELATIONS[rel].state(s, o2), "neutral", "multi_valued")
     return out
 
-def bench_contradiction(backends: Sequence[str] = ("structured", "llm"), model=None, tokenizer=None, nli_model=None,
-                        seed: int = 0, per_category: int = 25, echo=print) -> dict:
+
+def bench_contradiction(
+    backends: Sequence[str] = ("structured", "llm"),
+    model=None,
+    tokenizer=None,
+    nli_model=None,
+    seed: int = 0,
+    per_category: int = 25,
+    echo=print,
+) -> dict:
     "Precision, recall and F1 for 'contradiction' of each judge backend on `contradiction_set`, plus accuracy per category."
     data = contradiction_set(seed, per_category)
     y = np.array([d["label"] == "contradiction" for d in data])
@@ -157,22 +216,37 @@ def bench_contradiction(backends: Sequence[str] = ("structured", "llm"), model=N
     for b in backends:
         if b == "llm" and model is None:
             from sleeptrain.models import load_lm
+
             model, tokenizer = load_lm()
         judge = ContradictionJudge(b, model=model, tokenizer=tokenizer, nli_model=nli_model)
         t = time.perf_counter()
-        p = judge.judge([(d["premise"], d["hypothesis"]) for d in data]); pred = p >= 0.5
+        p = judge.judge([(d["premise"], d["hypothesis"]) for d in data])
+        pred = p >= 0.5
         secs = time.perf_counter() - t
         tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
-        prec = tp / (tp + fp) if tp + fp else 0.0; rec = tp / (tp + fn) if tp + fn else 0.0
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         cats = {}
         for c in dict.fromkeys(d["category"] for d in data):
             idx = [i for i, d in enumerate(data) if d["category"] == c]
             cats[c] = float(np.mean(pred[idx] == y[idx]))
-        res["backends"][b] = {"precision": prec, "recall": rec, "f1": f1, "accuracy": float(np.mean(pred == y)), "seconds": secs, "by_category": cats}
-        echo(f"{b:>10}: precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} accuracy {np.mean(pred == y):.3f} ({secs:.1f}s) | "
-             + " ".join(f"{c} {a:.2f}" for c, a in cats.items()))
+        res["backends"][b] = {
+            "precision": prec,
+            "recall": rec,
+            "f1": f1,
+            "accuracy": float(np.mean(pred == y)),
+            "seconds": secs,
+            "by_category": cats,
+        }
+        echo(
+            f"{b:>10}: precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} accuracy {np.mean(pred == y):.3f} "
+            f"({secs:.1f}s) | " + " ".join(f"{c} {a:.2f}" for c, a in cats.items())
+        )
     res["majority_baseline_accuracy"] = float(max(y.mean(), 1 - y.mean()))
-    echo(f"baseline (always the majority label): accuracy {res['majority_baseline_accuracy']:.3f}; always 'contradiction': "
-         f"precision {y.mean():.3f} recall 1.000 F1 {2 * y.mean() / (1 + y.mean()):.3f}")
+    echo(
+        f"baseline (always the majority label): accuracy {res['majority_baseline_accuracy']:.3f}; always "
+        "'contradiction': "
+        f"precision {y.mean():.3f} recall 1.000 F1 {2 * y.mean() / (1 + y.mean()):.3f}"
+    )
     return res

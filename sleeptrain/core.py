@@ -4,15 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #28c91bfc
 from __future__ import annotations
-import os, json, hashlib, random, shutil, subprocess, sys, tempfile, time
+import os, json, hashlib, math, numbers, random, re, shutil, subprocess, sys, tempfile, time, unicodedata
+import dataclasses
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 # %% auto #0
-__all__ = ['PROVENANCE_PACKAGES', 'cache_dir', 'check_text', 'check_int', 'seed_everything', 'get_device', 'get_dtype',
-           'progress', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_dir', 'sha256_file',
-           'write_sidecar', 'ChecksumError', 'verify_sidecar', 'provenance']
+__all__ = ['IDENTIFIER', 'IDENTIFIER_RULE', 'PROVENANCE_PACKAGES', 'cache_dir', 'check_text', 'check_int', 'check_identifier',
+           'check_number', 'check_choice', 'positive_int', 'non_negative_int', 'in_range', 'one_of', 'optional',
+           'checked', 'validate_fields', 'seed_everything', 'get_device', 'get_dtype', 'progress', 'atomic_write_bytes',
+           'atomic_write_text', 'atomic_write_json', 'atomic_dir', 'sha256_file', 'write_sidecar', 'ChecksumError',
+           'verify_sidecar', 'provenance']
 
 # %% ../nbs/00_core.ipynb #65658709
 import numpy as np
@@ -25,27 +28,112 @@ def cache_dir() -> Path:
     return p
 
 # %% ../nbs/00_core.ipynb #d2236d98
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}      # Unicode categories: control, format and blank characters
+
 def check_text(value: Any, field: str = "text") -> str:
-    "Return `value` stripped if it is a non-empty string, else raise a one-line error naming `field` and `value`."
+    "Return `value` stripped if it has a visible character, else raise a one-line error naming `field` and `value`."
     if not isinstance(value, str):
         raise TypeError(f"{field} must be a non-empty string, got {type(value).__name__} {value!r:.80}")
-    if not value.strip():
-        raise ValueError(f"{field} must be a non-empty string, got {value!r}")
-    return value.strip()
+    text = value.strip()
+    if not text:
+        raise ValueError(f"{field} must be a non-empty string, got {value!r:.80}")
+    if all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise ValueError(f"{field} must have a visible character, got only control or blank characters {value!r:.80}")
+    return text
 
+# %% ../nbs/00_core.ipynb #fbb43983
 def check_int(value: Any, field: str, lo: int = 0, hi: Optional[int] = None, why: str = "") -> int:
-    "Return `value` if it is an integer (not a bool) in [lo, hi], else raise a one-line error naming `field` and `value`."
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
+    "Return `value` as an int if it is an integer (not a bool) in [lo, hi], else raise a one-line error naming `field`."
+    in_range = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= lo
+    if not in_range or (hi is not None and value > hi):
         bounds = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{field} must be an integer {bounds}{why}, got {value!r}")
+        raise ValueError(f"{field} must be an integer {bounds}{why}, got {value!r:.80}")
+    return int(value)
+
+# %% ../nbs/00_core.ipynb #f35fa6ca
+IDENTIFIER = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+IDENTIFIER_RULE = "1 to 128 characters from A-Z a-z 0-9 _ . @ - (identifiers are never stripped or changed)"
+
+def check_identifier(value: Any, field: str) -> str:
+    "Return `value` unchanged if all of it matches `IDENTIFIER`, else raise a one-line error naming `field`."
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be an identifier string of {IDENTIFIER_RULE}, "
+                        f"got {type(value).__name__} {value!r:.80}")
+    if IDENTIFIER.fullmatch(value) is None:
+        size = f" ({len(value)} characters)" if len(value) > 128 else ""
+        raise ValueError(f"{field} must be {IDENTIFIER_RULE}, got {value!r:.80}{size}")
     return value
+
+# %% ../nbs/00_core.ipynb #0b83e281
+def _bounds(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
+    "An interval in words for an error message: ' > 0', ' in [0, 1]', or '' when unbounded."
+    if math.isinf(lo) and math.isinf(hi):
+        return ""
+    if math.isinf(hi):
+        return f" {'>' if lo_open else '>='} {lo:g}"
+    if math.isinf(lo):
+        return f" {'<' if hi_open else '<='} {hi:g}"
+    return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+
+def check_number(value: Any, field: str, lo: float = -math.inf, hi: float = math.inf,
+                 lo_open: bool = False, hi_open: bool = False) -> float:
+    "Return `value` as a float if it is a finite number (not a bool) within the bounds, else raise naming `field`."
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    ok = ok and (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi)
+    if not ok:
+        raise ValueError(f"{field} must be a finite number{_bounds(lo, hi, lo_open, hi_open)}, got {value!r:.80}")
+    return float(value)
+
+# %% ../nbs/00_core.ipynb #046f927f
+def check_choice(value: Any, field: str, choices: Sequence) -> Any:
+    "Return `value` if it is one of `choices`, else raise naming `field`, `value` and the choices."
+    if isinstance(value, bool) or value not in tuple(choices):
+        raise ValueError(f"{field} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+# %% ../nbs/00_core.ipynb #840ba4a2
+def positive_int(value: Any, field: str) -> int:
+    "A check: an integer >= 1."
+    return check_int(value, field, 1)
+
+def non_negative_int(value: Any, field: str) -> int:
+    "A check: an integer >= 0."
+    return check_int(value, field, 0)
+
+def in_range(lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False, hi_open: bool = False):
+    "A check: a finite number within the bounds."
+    return lambda value, field: check_number(value, field, lo, hi, lo_open, hi_open)
+
+def one_of(*choices):
+    "A check: one of `choices`."
+    return lambda value, field: check_choice(value, field, choices)
+
+def optional(check):
+    "A check that lets None through and applies `check` to anything else."
+    return lambda value, field: value if value is None else check(value, field)
+
+# %% ../nbs/00_core.ipynb #c0bb92a7
+def checked(default: Any, check, **kwargs):
+    "A dataclass field whose value `check(value, 'Class.field')` validates when `validate_fields` runs."
+    return dataclasses.field(default=default, metadata={"check": check}, **kwargs)
+
+def validate_fields(obj) -> None:
+    "Run the check of every `checked` field of the dataclass `obj` (call it from `__post_init__`)."
+    for f in dataclasses.fields(obj):
+        check = f.metadata.get("check")
+        if check is not None:
+            check(getattr(obj, f.name), f"{type(obj).__name__}.{f.name}")
 
 # %% ../nbs/00_core.ipynb #1b5a55dc
 def seed_everything(seed: int = 0) -> int:
     "Seed Python, NumPy and torch (all devices) so a run is repeatable; returns the seed."
     import torch
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-    if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
     return seed
 
 # %% ../nbs/00_core.ipynb #8a388606
@@ -53,15 +141,19 @@ def get_device(device: Optional[str] = None) -> "torch.device":
     "The device to use: `device` if given (validated), else cuda > mps > cpu."
     import torch
     if device is not None:
-        try: d = torch.device(device)
-        except (RuntimeError, TypeError) as e: raise ValueError(f"device: unknown device {device!r} ({e})") from None
+        try:
+            d = torch.device(device)
+        except (RuntimeError, TypeError) as e:
+            raise ValueError(f"device: unknown device {device!r} ({e})") from None
         if d.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device: {device!r} requested but CUDA is not available on this machine")
         if d.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
             raise ValueError(f"device: {device!r} requested but MPS is not available on this machine")
         return d
-    if torch.cuda.is_available(): return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
     return torch.device("cpu")
 
 # %% ../nbs/00_core.ipynb #15f220c7
@@ -72,12 +164,14 @@ def get_dtype(dtype=None, device=None) -> "torch.dtype":
     "Resolve `dtype` (a torch dtype, a name like 'bf16', or None/'auto': bf16 on GPUs that support it, else fp32)."
     import torch
     device = get_device(device) if not isinstance(device, torch.device) else device
-    if isinstance(dtype, torch.dtype): return dtype
+    if isinstance(dtype, torch.dtype):
+        return dtype
     if dtype is not None and str(dtype).lower() not in _DTYPES:
         raise ValueError(f"dtype: unknown dtype {dtype!r}; use one of {sorted(set(_DTYPES))}")
     name = _DTYPES.get(str(dtype).lower(), "auto") if dtype is not None else "auto"
     if name == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported(): return torch.bfloat16
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
         return torch.float32
     if name == "bfloat16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise ValueError(f"dtype: {dtype!r} is not supported by this GPU; use 'fp16' or 'fp32'")
@@ -96,14 +190,18 @@ def progress(iterable=None, **kwargs):
 # %% ../nbs/00_core.ipynb #8bb7e77e
 def atomic_write_bytes(path, data: bytes) -> Path:
     "Write `data` to `path` atomically (temp file in the same folder, fsync, rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 def atomic_write_text(path, text: str) -> Path:
@@ -117,28 +215,38 @@ def atomic_write_json(path, obj, indent: int = 2) -> Path:
 # %% ../nbs/00_core.ipynb #f4827c86
 @contextmanager
 def atomic_dir(path, overwrite: bool = True):
-    "Yield a temporary folder beside `path`; on success swap it into place (with `overwrite=False` an existing `path` wins)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    ("Yield a temporary folder beside `path`; on success swap it into place (with `overwrite=False` an existing `path` "
+     "wins).")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
-        if path.exists() and not overwrite: shutil.rmtree(tmp); return
+        if path.exists() and not overwrite:
+            shutil.rmtree(tmp)
+            return
         old = path.with_name(f".{path.name}.old")
-        if path.exists(): shutil.rmtree(old, ignore_errors=True); os.replace(path, old)
-        try: os.replace(tmp, path)
+        if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
         except OSError:
-            if overwrite or not path.exists(): raise
+            if overwrite or not path.exists():
+                raise
             shutil.rmtree(tmp)                       # lost a race with another writer: theirs is complete
         shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 # %% ../nbs/00_core.ipynb #5c6ecc5c
 def sha256_file(path) -> str:
     "Hex SHA-256 of a file, read in 1 MiB blocks."
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
     return h.hexdigest()
 
 def write_sidecar(path) -> Path:
@@ -150,11 +258,23 @@ class ChecksumError(OSError):
     "A saved file does not match its SHA-256 sidecar (corrupted or changed after saving)."
 
 def verify_sidecar(path) -> Path:
-    "Check `path` against `<path>.sha256`; raise `ChecksumError` naming the file if missing or different."
-    path = Path(path); side = path.with_name(path.name + ".sha256")
-    if not side.exists(): raise ChecksumError(f"{path}: no SHA-256 sidecar {side.name}; refusing to load an unverified file")
-    want = side.read_text().split()[0]; got = sha256_file(path)
-    if want != got: raise ChecksumError(f"{path}: SHA-256 {got[:12]}... does not match its sidecar {want[:12]}...; the file is corrupted or was changed")
+    "Check `path` against `<path>.sha256`; raise `ChecksumError` naming the file if missing, malformed or different."
+    path = Path(path)
+    side = path.with_name(path.name + ".sha256")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file to verify")
+    if not side.is_file():
+        raise ChecksumError(f"{path}: no SHA-256 sidecar {side.name}; refusing to load an unverified file")
+    parts = side.read_bytes().decode("utf-8", errors="replace").split()
+    if not parts or re.fullmatch(r"[0-9a-f]{64}", parts[0]) is None or len(parts) > 2:
+        raise ChecksumError(f"{path}: sidecar {side.name} is malformed (want '<64 hex digits>  {path.name}'); "
+                            "refusing to load")
+    if len(parts) == 2 and parts[1].lstrip("*") != path.name:
+        raise ChecksumError(f"{path}: sidecar {side.name} is for {parts[1]!r}, not {path.name!r}; refusing to load")
+    want, got = parts[0], sha256_file(path)
+    if want != got:
+        raise ChecksumError(f"{path}: SHA-256 {got[:12]}... does not match its sidecar {want[:12]}...; "
+                            "the file is corrupted or was changed")
     return path
 
 # %% ../nbs/00_core.ipynb #557b6f1f

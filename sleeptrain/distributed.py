@@ -15,16 +15,22 @@ __all__ = ['distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrie
 # %% ../nbs/05_distributed.ipynb #05cae93a
 def distributed() -> bool:
     "Whether this process is one of several started by a launcher (`accelerate launch`, `torchrun`): `WORLD_SIZE` > 1."
-    try: return int(os.environ.get("WORLD_SIZE", "1")) > 1
-    except ValueError: return False
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
 
 def dist_state():
-    "accelerate's `PartialState` under a multi-process launch (its first use initialises the process group: gloo on the CPU, nccl on CUDA), or None without one."
-    if not distributed(): return None
+    ("accelerate's `PartialState` under a multi-process launch (its first use initialises the process group: gloo on "
+     "the CPU, nccl on CUDA), or None without one.")
+    if not distributed():
+        return None
     from accelerate import PartialState
     cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes") or not torch.cuda.is_available()
     s = PartialState(cpu=cpu)
-    if s.num_processes < 2: raise RuntimeError(f"WORLD_SIZE={os.environ.get('WORLD_SIZE')} but accelerate set up {s.num_processes} process ({s.distributed_type}); launch with `accelerate launch` or `torchrun`")
+    if s.num_processes < 2:
+        raise RuntimeError(f"WORLD_SIZE={os.environ.get('WORLD_SIZE')} but accelerate set up {s.num_processes} process "
+                           f"({s.distributed_type}); launch with `accelerate launch` or `torchrun`")
     return s
 
 def rank_world() -> tuple[int, int]:
@@ -33,17 +39,21 @@ def rank_world() -> tuple[int, int]:
     return (s.process_index, s.num_processes) if s is not None else (0, 1)
 
 def is_main_process() -> bool:
-    "Whether this process is the one that writes (adapters, metadata, memory): always without a launcher, rank 0 under one."
+    ("Whether this process is the one that writes (adapters, metadata, memory): always without a launcher, rank 0 "
+     "under "
+     "one.")
     return rank_world()[0] == 0
 
 def barrier() -> None:
     "Wait until every process reaches this point (a no-op without a launcher)."
     s = dist_state()
-    if s is not None: s.wait_for_everyone()
+    if s is not None:
+        s.wait_for_everyone()
 
 def broadcast_object(obj, src: int = 0):
     "The picklable `obj` of process `src`, on every process (`obj` itself without a launcher)."
-    if not distributed(): return obj
+    if not distributed():
+        return obj
     from accelerate.utils import broadcast_object_list
     dist_state()
     box = [obj]
@@ -52,53 +62,83 @@ def broadcast_object(obj, src: int = 0):
 
 def _picklable(x) -> bool:
     import pickle
-    try: pickle.dumps(x); return True
-    except Exception: return False
+    try:
+        pickle.dumps(x)
+        return True
+    except Exception:
+        return False
 
 def on_main(fn: Callable, *args, **kwargs):
-    "Run `fn(*args, **kwargs)` on the main process only; every process returns its result — or raises its exception — once it is done, the others waiting. Without a launcher: `fn(...)`. `fn` must not communicate itself."
-    if not distributed(): return fn(*args, **kwargs)
+    ("Run `fn(*args, **kwargs)` on the main process only; every process returns its result — or raises its exception — "
+     "once it is done, the others waiting. Without a launcher: `fn(...)`. `fn` must not communicate itself.")
+    if not distributed():
+        return fn(*args, **kwargs)
     if not is_main_process():
         status, value = broadcast_object(None)
-        if status == "error": raise value
+        if status == "error":
+            raise value
         return value
-    try: res, err = fn(*args, **kwargs), None
-    except Exception as e: res, err = None, e
+    try:
+        res, err = fn(*args, **kwargs), None
+    except Exception as e:
+        res, err = None, e
     shared = err if err is None or _picklable(err) else RuntimeError(f"{type(err).__name__} on the main process: {err}")
     broadcast_object(("ok", res) if err is None else ("error", shared))
-    if err is not None: raise err
+    if err is not None:
+        raise err
     return res
 
 def process_device():
-    "The accelerator a process should load its model onto under a launcher (`cuda:<local rank>`), or None (no launcher, or CPU processes: the usual choice)."
+    ("The accelerator a process should load its model onto under a launcher (`cuda:<local rank>`), or None (no "
+     "launcher, or CPU processes: the usual choice).")
     s = dist_state()
     return s.device if s is not None and s.device.type != "cpu" else None
 
 def shard(items: Sequence, rank: int, world: int, count: Callable[[Sequence], float] = len) -> tuple[list, float]:
-    "Process `rank`'s share of a global batch `items` (every `world`-th item from the `rank`-th) and its weight `count(share) / count(items)`: the shards' mean losses, so weighted, add up to the mean over the whole batch."
-    if isinstance(world, bool) or not isinstance(world, int) or world < 1 or isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world:
-        raise ValueError(f"shard needs an integer world >= 1 and rank in [0, world), got rank={rank!r}, world={world!r}")
+    ("Process `rank`'s share of a global batch `items` (every `world`-th item from the `rank`-th) and its weight "
+     "`count(share) / count(items)`: the shards' mean losses, so weighted, add up to the mean over the whole batch.")
+    if (
+        isinstance(world, bool)
+        or not isinstance(world, int)
+        or world < 1
+        or isinstance(rank, bool)
+        or not isinstance(rank, int)
+        or not 0 <= rank < world
+    ):
+        raise ValueError(
+            f"shard needs an integer world >= 1 and rank in [0, world), got rank={rank!r}, world={world!r}"
+        )
     part = list(items[rank::world])
     total = count(items)
     return part, (count(part) / total if part and total else 0.0)
 
+
 def all_reduce_grads(params: Sequence[torch.Tensor], extra: Sequence[float] = ()) -> list[float]:
     "Sum the gradients of `params` (a missing one counts as zeros) and the numbers `extra` over the processes, in one all-reduce; the gradients are replaced by the sums, the summed `extra` returned."
     from accelerate.utils import reduce
+
     dev = params[0].device
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
-    flat = torch.cat([g.reshape(-1).to(dev, torch.float32) for g in grads] + [torch.tensor(list(extra), dtype=torch.float32, device=dev)])
+    flat = torch.cat(
+        [g.reshape(-1).to(dev, torch.float32) for g in grads]
+        + [torch.tensor(list(extra), dtype=torch.float32, device=dev)]
+    )
     flat = reduce(flat, reduction="sum")
     off = 0
     for p, g in zip(params, grads):
-        p.grad = flat[off:off + g.numel()].view(g.shape).to(p.device, g.dtype); off += g.numel()
+        p.grad = flat[off : off + g.numel()].view(g.shape).to(p.device, g.dtype)
+        off += g.numel()
     return flat[off:].tolist()
+
 
 @torch.no_grad()
 def broadcast_params(params: Sequence[torch.Tensor], src: int = 0) -> None:
     "Give every process the values of `params` on process `src` (one broadcast)."
     from accelerate.utils import broadcast
+
     dev = params[0].device
     flat = broadcast(torch.cat([p.detach().reshape(-1).to(dev, torch.float32) for p in params]), from_process=src)
     off = 0
-    for p in params: p.copy_(flat[off:off + p.numel()].view(p.shape)); off += p.numel()
+    for p in params:
+        p.copy_(flat[off : off + p.numel()].view(p.shape))
+        off += p.numel()

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
-from .core import check_text
-from .schema import MemoryRecord
+from .core import check_text, check_identifier, check_int, check_number
+from .schema import KINDS, MemoryRecord
 from .schema import parse_fact
+from .memory import Hippocampus
 from .contradiction import ContradictionJudge, find_conflicts
 from .hedge import ACTIONS, Exp3
 
@@ -34,38 +35,73 @@ EXPERTS = ("store_all", "novelty", "careful")   # gating rules a Hedge policy ca
 
 class WakeGate:
     "Importance + contradiction + policy -> STORE / REJECT / CORRECT for each candidate memory, logged."
-    def __init__(self, memory, importance=None, judge: Optional[ContradictionJudge] = None, policy=None,
-                 min_importance: float = 0.0, novelty_threshold: float = 0.3, conflict_threshold: float = 0.5, top_k: int = 5, log_dir=None,
-                 trust: Optional[dict] = None, default_trust: float = 0.5, duplicate_threshold: float = 0.9):
+    def __init__(
+        self,
+        memory,
+        importance=None,
+        judge: Optional[ContradictionJudge] = None,
+        policy=None,
+        min_importance: float = 0.0,
+        novelty_threshold: float = 0.3,
+        conflict_threshold: float = 0.5,
+        top_k: int = 5,
+        log_dir=None,
+        trust: Optional[dict] = None,
+        default_trust: float = 0.5,
+        duplicate_threshold: float = 0.9,
+    ):
+        if not isinstance(memory, Hippocampus):
+            raise TypeError(f"memory must be a Hippocampus, got {type(memory).__name__} {memory!r:.60}")
         self.memory, self.importance, self.judge, self.policy = memory, importance, judge, policy
-        self.trust, self.default_trust = {"user": 1.0} | dict(trust or {}), default_trust
-        for k, v in list(self.trust.items()) + [("default_trust", default_trust)]:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"trust of {k!r} must be in [0, 1], got {v!r}")
+        if trust is not None and not isinstance(trust, dict):
+            got = f"{type(trust).__name__} {trust!r:.60}"
+            raise TypeError(f"trust must be a dict of source -> value in [0, 1], got {got}")
+        self.trust = {check_identifier(k, "trust source"): v for k, v in ({"user": 1.0} | dict(trust or {})).items()}
+        for k, v in self.trust.items():
+            check_number(v, f"trust of {k!r}", 0, 1)
+        self.default_trust = check_number(default_trust, "default_trust", 0, 1)
+        if policy is not None and (not hasattr(policy, "act") or not hasattr(policy, "actions")):
+            raise TypeError(f"policy must be a Hedge or Exp3 policy (act and actions), got {type(policy).__name__}")
         if policy is not None and set(policy.actions) != set(ACTIONS) and not set(policy.actions) <= set(EXPERTS):
-            raise ValueError(f"policy actions must be the raw actions {ACTIONS} or experts among {EXPERTS}, got {policy.actions}")
-        self.min_importance, self.novelty_threshold, self.conflict_threshold, self.top_k = min_importance, novelty_threshold, conflict_threshold, top_k
-        self.duplicate_threshold = duplicate_threshold
+            raise ValueError(
+                f"policy actions must be the raw actions {ACTIONS} or experts among {EXPERTS}, got {policy.actions}"
+            )
+        self.min_importance = check_number(min_importance, "min_importance", 0, 1)
+        self.novelty_threshold = check_number(novelty_threshold, "novelty_threshold", 0, 1)
+        self.conflict_threshold = check_number(conflict_threshold, "conflict_threshold", 0, 1)
+        self.duplicate_threshold = check_number(duplicate_threshold, "duplicate_threshold", -1, 1)
+        self.top_k = check_int(top_k, "top_k", 1)
         log_dir = Path(log_dir) if log_dir is not None else (Path(memory.uri) if "://" not in memory.uri else None)
         self.decisions_log = log_dir / "decisions.jsonl" if log_dir else None
         self.rejected_log = log_dir / "rejected.jsonl" if log_dir else None
-        self.pending: dict = {}     # memory id -> (features, choice) awaiting the reward of the next sleep
+        self.pending: dict = {}  # memory id -> (features, choice) awaiting the reward of the next sleep
 
     def rule(self, f: dict) -> tuple[str, str]:
         "The default policy: CORRECT on a contradiction, REJECT below `min_importance`, else STORE (with the reason)."
-        if f["contradiction"] >= self.conflict_threshold: return "CORRECT", f"contradicts a memory (p={f['contradiction']:.2f})"
-        if f["importance"] < self.min_importance: return "REJECT", f"importance {f['importance']:.2f} < min_importance {self.min_importance}"
+        if f["contradiction"] >= self.conflict_threshold:
+            return "CORRECT", f"contradicts a memory (p={f['contradiction']:.2f})"
+        if f["importance"] < self.min_importance:
+            return "REJECT", f"importance {f['importance']:.2f} < min_importance {self.min_importance}"
         return "STORE", "new information"
 
     def expert(self, name: str, f: dict) -> tuple[str, str]:
         "The action (and reason) of expert `name` — or of the raw action `name` — for features `f`."
-        if name in ACTIONS: return name, f"policy chose {name}"
-        if name not in EXPERTS: raise ValueError(f"unknown expert {name!r}; experts are {EXPERTS}")
+        if name in ACTIONS:
+            return name, f"policy chose {name}"
+        if name not in EXPERTS:
+            raise ValueError(f"unknown expert {name!r}; experts are {EXPERTS}")
         p = f.get("contradiction", 0.0)
         conflict = p >= self.conflict_threshold
-        if name != "store_all" and f["importance"] < self.novelty_threshold: return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
+        if name != "store_all" and f["importance"] < self.novelty_threshold:
+            return "REJECT", f"expert {name}: importance {f['importance']:.2f} < {self.novelty_threshold}"
         if name == "careful" and not conflict and f.get("similarity", 0.0) >= self.duplicate_threshold:
-            return "REJECT", f"expert careful: a near-duplicate of a memory (similarity {f['similarity']:.2f} >= {self.duplicate_threshold})"
-        if conflict: return "CORRECT", f"expert {name}: kept as a correction of a contradicted memory (p={p:.2f})"   # never two contradicting memories
+            return (
+                "REJECT",
+                f"expert careful: a near-duplicate of a memory (similarity {f['similarity']:.2f} >= {self.duplicate_threshold})",
+            )
+        if conflict:
+            # never two contradicting memories
+            return "CORRECT", f"expert {name}: kept as a correction of a contradicted memory (p={p:.2f})"
         return "STORE", f"expert {name}" + ("" if name == "store_all" else ": novel")
 
     def source_trust(self, source: str) -> float:
@@ -73,71 +109,134 @@ class WakeGate:
         return float(self.trust.get(source, self.default_trust))
 
     def _append(self, path, entry):
-        if path is None: return
-        with open(path, "a") as fh: fh.write(json.dumps(entry, default=str) + "\n")
+        if path is None:
+            return
+        with open(path, "a") as fh:
+            fh.write(json.dumps(entry, default=str) + "\n")
 
 # %% ../nbs/10_gate.ipynb #d4f38a54
 @patch
-def process(self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind: str = "fact", source: str = "user") -> list[Decision]:
+def process(
+    self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind: str = "fact", source: str = "user"
+) -> list[Decision]:
     "Gate each candidate (validated first, all or nothing); returns one `Decision` per candidate."
-    if isinstance(candidates, (str, MemoryRecord)): candidates = [candidates]
+    if check_identifier(kind, "kind") not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    check_identifier(source, "source")
+    if isinstance(candidates, (str, MemoryRecord)):
+        candidates = [candidates]
     if not isinstance(candidates, (list, tuple)) or not candidates:
         raise ValueError(f"candidates must be a non-empty list of strings or MemoryRecords, got {candidates!r:.80}")
     recs = []
     for i, c in enumerate(candidates):
-        if isinstance(c, MemoryRecord): recs.append(c); continue
+        if isinstance(c, MemoryRecord):
+            recs.append(c)
+            continue
         t = check_text(c, f"candidates[{i}]")
+        if len(t) > self.memory.max_chars:
+            limit = self.memory.max_chars
+            raise ValueError(f"candidates[{i}] has {len(t)} characters, over the limit max_chars={limit}")
         f = parse_fact(t)
-        recs.append(MemoryRecord(t, namespace=self.memory.namespace, kind=kind, source=source,
-                                 subject=f and f.subject, relation=f and f.relation, object=f and f.object))
+        recs.append(
+            MemoryRecord(
+                t,
+                namespace=self.memory.namespace,
+                kind=kind,
+                source=source,
+                subject=f and f.subject,
+                relation=f and f.relation,
+                object=f and f.object,
+            )
+        )
     recs = self.memory._validate(recs)
-    imps = self.importance.score([r.text for r in recs]) if self.importance is not None else [r.importance for r in recs]
-    embs = self.memory.embed([r.text for r in recs])                 # each candidate is embedded once
+    imps = (
+        self.importance.score([r.text for r in recs]) if self.importance is not None else [r.importance for r in recs]
+    )
+    embs = self.memory.embed([r.text for r in recs])  # each candidate is embedded once
     decisions, to_store = [], []
     for r, imp, emb in zip(recs, imps, embs):
         r.importance = float(imp)
         hits = self.memory.query_vector(emb, top_k=self.top_k)
-        conflicts = find_conflicts(r, self.memory, self.judge, similar=hits, threshold=0.0) if self.judge is not None else []
-        feats = {"importance": float(imp), "contradiction": conflicts[0][1] if conflicts else 0.0, "similarity": hits[0][1] if hits else 0.0,
-                 "trust": self.source_trust(r.source)}
+        conflicts = (
+            find_conflicts(r, self.memory, self.judge, similar=hits, threshold=0.0) if self.judge is not None else []
+        )
+        feats = {
+            "importance": float(imp),
+            "contradiction": conflicts[0][1] if conflicts else 0.0,
+            "similarity": hits[0][1] if hits else 0.0,
+            "trust": self.source_trust(r.source),
+        }
         choice = self.policy.act(feats) if self.policy is not None else None
         action, reason = self.expert(choice, feats) if choice is not None else self.rule(feats)
-        if conflicts and conflicts[0][1] >= self.conflict_threshold and feats["trust"] < self.source_trust(conflicts[0][0].source) and action != "REJECT":
+        if (
+            conflicts
+            and conflicts[0][1] >= self.conflict_threshold
+            and feats["trust"] < self.source_trust(conflicts[0][0].source)
+            and action != "REJECT"
+        ):
             old = conflicts[0][0]
-            action, reason = "REJECT", f"contradicts a memory from a more trusted source ({old.source!r} {self.source_trust(old.source)} > {r.source!r} {feats['trust']})"
+            action, reason = (
+                "REJECT",
+                f"contradicts a memory from a more trusted source ({old.source!r} {self.source_trust(old.source)} > {r.source!r} {feats['trust']})",
+            )
         d = Decision(r.text, action, feats, reason, choice=choice)
         if action == "CORRECT" and conflicts and conflicts[0][1] >= self.conflict_threshold:
             old = conflicts[0][0]
             d.record, d.corrected = self.memory.supersede(old.id, r, embedding=emb), old.id
         elif action == "REJECT":
-            self._append(self.rejected_log, {"time": time.time(), "text": r.text, "namespace": r.namespace, "reason": reason, "features": feats})
+            self._append(
+                self.rejected_log,
+                {"time": time.time(), "text": r.text, "namespace": r.namespace, "reason": reason, "features": feats},
+            )
         else:
-            if action == "CORRECT": d.action, d.reason = "STORE", "CORRECT chosen but no contradicted memory: stored"
-            to_store.append((r, emb)); d.record = r
+            if action == "CORRECT":
+                d.action, d.reason = "STORE", "CORRECT chosen but no contradicted memory: stored"
+            to_store.append((r, emb))
+            d.record = r
         decisions.append(d)
-    if to_store: self.memory.upsert([r for r, _ in to_store], embeddings=[e for _, e in to_store])
+    if to_store:
+        self.memory.upsert([r for r, _ in to_store], embeddings=[e for _, e in to_store])
     for d in decisions:
-        if d.record is not None and d.choice is not None: self.pending[d.record.id] = (d.features, d.choice)
-        self._append(self.decisions_log, {"time": time.time(), "text": d.text, "action": d.action, "reason": d.reason,
-                                          "features": d.features, "id": d.record.id if d.record else None, "corrected": d.corrected, "choice": d.choice})
+        if d.record is not None and d.choice is not None:
+            self.pending[d.record.id] = (d.features, d.choice)
+        self._append(
+            self.decisions_log,
+            {
+                "time": time.time(),
+                "text": d.text,
+                "action": d.action,
+                "reason": d.reason,
+                "features": d.features,
+                "id": d.record.id if d.record else None,
+                "corrected": d.corrected,
+                "choice": d.choice,
+            },
+        )
     return decisions
 
 # %% ../nbs/10_gate.ipynb #5039e088
 @patch
 def utility(self: WakeGate, name: str, features: dict, gain: float) -> float:
-    "Reward of expert (or action) `name` on a memory whose held-out gain after sleep was `gain`: the gain if it keeps the memory, 1 - gain if it rejects it."
+    ("Reward of expert (or action) `name` on a memory whose held-out gain after sleep was `gain`: the gain if it keeps "
+     "the memory, 1 - gain if it rejects it.")
     g = min(1.0, max(0.0, float(gain)))
     return 1.0 - g if self.expert(name, features)[0] == "REJECT" else g
 
 @patch
 def reward(self: WakeGate, gains: dict) -> int:
-    "Feed the held-out gain of each memory learned in the last sleep (`{memory id: gain}`) to the policy; returns the number of updates."
-    if self.policy is None: self.pending.clear(); return 0
+    ("Feed the held-out gain of each memory learned in the last sleep (`{memory id: gain}`) to the policy; returns the "
+     "number of updates.")
+    if self.policy is None:
+        self.pending.clear()
+        return 0
     n = 0
     for mid, gain in gains.items():
-        if mid not in self.pending: continue
+        if mid not in self.pending:
+            continue
         f, choice = self.pending.pop(mid)
-        if isinstance(self.policy, Exp3): self.policy.update(self.utility(choice, f, gain), action=choice, features=f)
-        else: self.policy.update({a: self.utility(a, f, gain) for a in self.policy.actions}, features=f)
+        if isinstance(self.policy, Exp3):
+            self.policy.update(self.utility(choice, f, gain), action=choice, features=f)
+        else:
+            self.policy.update({a: self.utility(a, f, gain) for a in self.policy.actions}, features=f)
         n += 1
     return n

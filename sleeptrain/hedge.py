@@ -8,7 +8,7 @@ import json, math
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 import numpy as np
-from .core import atomic_write_json
+from .core import atomic_write_json, check_identifier, check_int, check_number
 
 # %% auto #0
 __all__ = ['ACTIONS', 'hedge_eta', 'hedge_bound', 'exp3_gamma', 'exp3_bound', 'Hedge', 'Exp3']
@@ -18,62 +18,98 @@ ACTIONS = ("REJECT", "STORE", "CORRECT")
 
 def hedge_eta(n_actions: int, horizon: int) -> float:
     "Hedge's learning rate for `horizon` rounds: sqrt(8 ln N / T)."
+    n_actions, horizon = check_int(n_actions, "n_actions", 2), check_int(horizon, "horizon", 1)
     return math.sqrt(8 * math.log(n_actions) / horizon)
 
 def hedge_bound(n_actions: int, horizon: int, doubling: bool = False) -> float:
     "Hedge's expected-regret bound sqrt(T ln N / 2) (times sqrt(2)/(sqrt(2)-1) with the doubling trick)."
+    n_actions, horizon = check_int(n_actions, "n_actions", 2), check_int(horizon, "horizon", 1)
     b = math.sqrt(horizon * math.log(n_actions) / 2)
     return b * math.sqrt(2) / (math.sqrt(2) - 1) if doubling else b
 
 def exp3_gamma(n_actions: int, horizon: int) -> float:
     "Exp3's exploration rate for rewards in [0, 1] over `horizon` rounds (Auer et al. 2002, Cor. 3.2 with g = T)."
+    n_actions, horizon = check_int(n_actions, "n_actions", 2), check_int(horizon, "horizon", 1)
     return min(1.0, math.sqrt(n_actions * math.log(n_actions) / ((math.e - 1) * horizon)))
 
 def exp3_bound(n_actions: int, horizon: int) -> float:
     "Exp3's expected-regret bound 2 sqrt(e - 1) sqrt(g N ln N) with g = T."
+    n_actions, horizon = check_int(n_actions, "n_actions", 2), check_int(horizon, "horizon", 1)
     return 2 * math.sqrt(math.e - 1) * math.sqrt(horizon * n_actions * math.log(n_actions))
 
 # %% ../nbs/09_hedge.ipynb #586356e4
 class Hedge:
     "Exponential weights over `actions` with full-information rewards in [0, 1]."
     kind = "hedge"
-    def __init__(self, actions: Sequence[str] = ACTIONS, eta: Optional[float] = None, horizon: Optional[int] = None,
-                 reward_clip: tuple = (0.0, 1.0), strict: bool = False, routing_bias: Optional[Mapping] = None, seed: int = 0):
-        self.actions = tuple(actions)
-        if len(self.actions) < 2 or len(set(self.actions)) != len(self.actions) or not all(isinstance(a, str) and a for a in self.actions):
-            raise ValueError(f"actions must be two or more distinct non-empty names, got {actions!r}")
-        if horizon is not None and (not isinstance(horizon, int) or horizon < 1): raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
-        if eta is not None and (not isinstance(eta, (int, float)) or not eta > 0): raise ValueError(f"eta must be a positive number, got {eta!r}")
-        lo, hi = reward_clip
-        if not lo < hi: raise ValueError(f"reward_clip must be (low, high) with low < high, got {reward_clip!r}")
-        self.fixed_eta, self.horizon, self.reward_clip, self.strict, self.seed = eta, horizon, (float(lo), float(hi)), strict, seed
-        self.routing_bias = {a: dict(b) for a, b in (routing_bias or {}).items()}
-        for a in self.routing_bias:
-            if a not in self.actions: raise ValueError(f"routing_bias names unknown action {a!r}; actions are {self.actions}")
+    def __init__(
+        self,
+        actions: Sequence[str] = ACTIONS,
+        eta: Optional[float] = None,
+        horizon: Optional[int] = None,
+        reward_clip: tuple = (0.0, 1.0),
+        strict: bool = False,
+        routing_bias: Optional[Mapping] = None,
+        seed: int = 0,
+    ):
+        if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence):
+            raise TypeError(f"actions must be a list of action names, got {type(actions).__name__} {actions!r:.60}")
+        self.actions = tuple(check_identifier(a, f"actions[{i}]") for i, a in enumerate(actions))
+        if len(self.actions) < 2 or len(set(self.actions)) != len(self.actions):
+            raise ValueError(f"actions must be two or more distinct names, got {actions!r:.80}")
+        self.horizon = None if horizon is None else check_int(horizon, "horizon", 1)
+        self.fixed_eta = None if eta is None else check_number(eta, "eta", 0, lo_open=True)
+        if isinstance(reward_clip, (str, bytes)) or not isinstance(reward_clip, Sequence) or len(reward_clip) != 2:
+            raise ValueError(f"reward_clip must be (low, high), got {reward_clip!r:.60}")
+        lo, hi = (check_number(x, f"reward_clip[{i}]") for i, x in enumerate(reward_clip))
+        if not lo < hi:
+            raise ValueError(f"reward_clip must be (low, high) with low < high, got {reward_clip!r}")
+        if not isinstance(strict, bool):
+            raise ValueError(f"strict must be True or False, got {strict!r:.60}")
+        self.reward_clip, self.strict, self.seed = (lo, hi), strict, check_int(seed, "seed", 0)
+        if routing_bias is not None and not isinstance(routing_bias, Mapping):
+            raise TypeError(f"routing_bias must be a dict of action -> {{feature: weight}}, got {routing_bias!r:.60}")
+        self.routing_bias = {}
+        for a, terms in (routing_bias or {}).items():
+            if a not in self.actions:
+                raise ValueError(f"routing_bias names unknown action {a!r}; actions are {self.actions}")
+            if not isinstance(terms, Mapping):
+                raise TypeError(f"routing_bias[{a!r}] must be a dict of feature -> weight, got {terms!r:.60}")
+            self.routing_bias[a] = {
+                check_identifier(f, f"routing_bias[{a!r}] feature"): check_number(w, f"routing_bias[{a!r}][{f!r}]")
+                for f, w in terms.items()
+            }
         self.rng = np.random.default_rng(seed)
         self.logw = np.zeros(len(self.actions))
         self.t, self.epoch_start, self.epoch_len = 0, 0, 1
-        self.cum_rewards = np.zeros(len(self.actions)); self.cum_expected = 0.0
+        self.cum_rewards = np.zeros(len(self.actions))
+        self.cum_expected = 0.0
         self.history = {"probs": [], "regret": [], "actions": []}
 
     @property
-    def n(self) -> int: return len(self.actions)
+    def n(self) -> int:
+        return len(self.actions)
 
     @property
     def eta(self) -> float:
         "The learning rate in force: fixed, from the horizon, or from the current doubling epoch."
-        if self.fixed_eta is not None: return self.fixed_eta
+        if self.fixed_eta is not None:
+            return self.fixed_eta
         return hedge_eta(self.n, self.horizon or self.epoch_len)
 
     def _bias(self, features: Optional[Mapping]) -> np.ndarray:
         b = np.zeros(self.n)
-        if not self.routing_bias: return b
+        if not self.routing_bias:
+            return b
         features = features or {}
         for i, a in enumerate(self.actions):
             for f, coef in self.routing_bias.get(a, {}).items():
-                if f not in features: raise ValueError(f"features is missing {f!r}, needed by routing_bias[{a!r}]; got {sorted(features)}")
+                if f not in features:
+                    raise ValueError(
+                        f"features is missing {f!r}, needed by routing_bias[{a!r}]; got {sorted(features)}"
+                    )
                 v = features[f]
-                if not isinstance(v, (int, float)) or not math.isfinite(v): raise ValueError(f"features[{f!r}] must be a finite number, got {v!r}")
+                if not isinstance(v, (int, float)) or not math.isfinite(v):
+                    raise ValueError(f"features[{f!r}] must be a finite number, got {v!r}")
                 b[i] += coef * v
         return b
 
@@ -90,21 +126,31 @@ class Hedge:
         self.history["actions"].append(self.actions[i])
         return self.actions[i]
 
-    def _clip(self, r) -> np.ndarray:
-        r = np.asarray(r, dtype=float)
-        if not np.isfinite(r).all(): raise ValueError(f"rewards must be finite, got {r.tolist()}")
+    def _clip(self, r, field: str = "rewards") -> np.ndarray:
+        try:
+            r = np.asarray(r, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{field} must be numbers, got {r!r:.80}") from None
+        if not np.isfinite(r).all():
+            raise ValueError(f"{field} must be finite, got {r.tolist()}")
         lo, hi = self.reward_clip
         return (np.clip(r, lo, hi) - lo) / (hi - lo)
 
     def _vector(self, rewards) -> np.ndarray:
         if isinstance(rewards, Mapping):
             unknown = set(rewards) - set(self.actions)
-            if unknown: raise ValueError(f"rewards name unknown action(s) {sorted(unknown)}; actions are {self.actions}")
+            if unknown:
+                raise ValueError(f"rewards name unknown action(s) {sorted(unknown)}; actions are {self.actions}")
             missing = set(self.actions) - set(rewards)
-            if missing: raise ValueError(f"full-information rewards need every action; missing {sorted(missing)}")
+            if missing:
+                raise ValueError(f"full-information rewards need every action; missing {sorted(missing)}")
             rewards = [rewards[a] for a in self.actions]
+        if isinstance(rewards, (str, bytes)) or not isinstance(rewards, (Sequence, np.ndarray)):
+            got = f"{type(rewards).__name__} {rewards!r:.60}"
+            raise TypeError(f"rewards must be a dict by action or a list of {self.n} numbers, got {got}")
         rewards = list(rewards)
-        if len(rewards) != self.n: raise ValueError(f"rewards must have {self.n} entries (one per action {self.actions}), got {len(rewards)}")
+        if len(rewards) != self.n:
+            raise ValueError(f"rewards must have {self.n} entries (one per action {self.actions}), got {len(rewards)}")
         return self._clip(rewards)
 
     def _next_round(self):
@@ -115,15 +161,18 @@ class Hedge:
             self.logw = np.zeros(self.n)
 
     def _track(self, p, r):
-        self.cum_rewards += r; self.cum_expected += float(p @ r)
-        self.history["probs"].append(p.tolist()); self.history["regret"].append(self.regret)
+        self.cum_rewards += r
+        self.cum_expected += float(p @ r)
+        self.history["probs"].append(p.tolist())
+        self.history["regret"].append(self.regret)
 
     def update(self, rewards, features: Optional[Mapping] = None) -> None:
         "Full-information update with every action's reward (a dict by action name, or a sequence in `actions` order)."
         r = self._vector(rewards)
         p = self.probs(features)
         self.logw = self.logw + self.eta * r
-        self._track(p, r); self._next_round()
+        self._track(p, r)
+        self._next_round()
 
     @property
     def regret(self) -> float:
@@ -137,13 +186,28 @@ class Hedge:
     # -- persistence -------------------------------------------------------------------------
     def state_dict(self) -> dict:
         "Everything needed to continue exactly: parameters, weights, counters, history and the random generator state."
-        return {"kind": self.kind, "actions": list(self.actions), "eta": self.fixed_eta, "horizon": self.horizon,
-                "reward_clip": list(self.reward_clip), "strict": self.strict, "routing_bias": self.routing_bias, "seed": self.seed,
-                "logw": self.logw.tolist(), "t": self.t, "epoch_start": self.epoch_start, "epoch_len": self.epoch_len,
-                "cum_rewards": self.cum_rewards.tolist(), "cum_expected": self.cum_expected, "history": self.history,
-                "rng": self.rng.bit_generator.state, **self._extra_state()}
+        return {
+            "kind": self.kind,
+            "actions": list(self.actions),
+            "eta": self.fixed_eta,
+            "horizon": self.horizon,
+            "reward_clip": list(self.reward_clip),
+            "strict": self.strict,
+            "routing_bias": self.routing_bias,
+            "seed": self.seed,
+            "logw": self.logw.tolist(),
+            "t": self.t,
+            "epoch_start": self.epoch_start,
+            "epoch_len": self.epoch_len,
+            "cum_rewards": self.cum_rewards.tolist(),
+            "cum_expected": self.cum_expected,
+            "history": self.history,
+            "rng": self.rng.bit_generator.state,
+            **self._extra_state(),
+        }
 
-    def _extra_state(self) -> dict: return {}
+    def _extra_state(self) -> dict:
+        return {}
 
     def save(self, path) -> Path:
         "Write the policy to `path` as JSON, atomically."
@@ -153,45 +217,124 @@ class Hedge:
     def load(cls, path) -> "Hedge":
         "Read a policy saved with `save` (Hedge or Exp3); a corrupt or truncated file is refused with its name."
         path = Path(path)
-        try: s = json.loads(path.read_text())
-        except FileNotFoundError: raise FileNotFoundError(f"policy file {str(path)!r} does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"policy file {str(path)!r} is corrupt or truncated: {e}") from None
         try:
-            klass = {"hedge": Hedge, "exp3": Exp3}[s["kind"]]
-            pol = klass(s["actions"], s["eta"], s["horizon"], tuple(s["reward_clip"]), s["strict"], s["routing_bias"], s["seed"], **klass._init_extra(s))
-            pol.logw = np.array(s["logw"], dtype=float); pol.t, pol.epoch_start, pol.epoch_len = s["t"], s["epoch_start"], s["epoch_len"]
-            pol.cum_rewards = np.array(s["cum_rewards"], dtype=float); pol.cum_expected = float(s["cum_expected"])
-            pol.history = s["history"]; pol.rng.bit_generator.state = s["rng"]
-            if len(pol.logw) != pol.n or len(pol.cum_rewards) != pol.n: raise ValueError("weights do not match the actions")
+            s = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"policy file {str(path)!r} does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"policy file {str(path)!r} is corrupt or truncated: {e}") from None
+        try:
+            return Hedge._from_state(s)
         except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"policy file {str(path)!r} is not a valid SleepTrain policy: {type(e).__name__}: {e}") from None
+            raise ValueError(f"policy file {str(path)!r} is not a valid SleepTrain policy: {e}") from None
+
+    @staticmethod
+    def _from_state(s) -> "Hedge":
+        "A policy rebuilt from `state_dict()` output, every field checked (a tampered file fails naming the field)."
+        if not isinstance(s, dict):
+            raise TypeError(f"it holds a JSON {type(s).__name__}, not an object")
+        fields = (
+            "kind",
+            "actions",
+            "eta",
+            "horizon",
+            "reward_clip",
+            "strict",
+            "routing_bias",
+            "seed",
+            "logw",
+            "t",
+            "epoch_start",
+            "epoch_len",
+            "cum_rewards",
+            "cum_expected",
+            "history",
+            "rng",
+        )
+        missing = [k for k in fields if k not in s]
+        if missing:
+            raise ValueError(f"missing field(s) {missing}")
+        klasses = {"hedge": Hedge, "exp3": Exp3}
+        if s["kind"] not in klasses:
+            raise ValueError(f"kind must be one of {sorted(klasses)}, got {s['kind']!r:.60}")
+        klass = klasses[s["kind"]]
+        clip = s["reward_clip"]
+        clip = tuple(clip) if isinstance(clip, list) else clip
+        pol = klass(
+            s["actions"],
+            s["eta"],
+            s["horizon"],
+            clip,
+            s["strict"],
+            s["routing_bias"],
+            s["seed"],
+            **klass._init_extra(s),
+        )
+        for name in ("logw", "cum_rewards"):
+            values = s[name]
+            ok = isinstance(values, list) and len(values) == pol.n
+            finite = ok and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values
+            )
+            if not finite:
+                raise ValueError(f"{name} must be {pol.n} finite numbers (one per action), got {values!r:.80}")
+            setattr(pol, name, np.array(values, dtype=float))
+        pol.cum_expected = check_number(s["cum_expected"], "cum_expected")
+        pol.t = check_int(s["t"], "t", 0)
+        pol.epoch_start = check_int(s["epoch_start"], "epoch_start", 0, pol.t)
+        pol.epoch_len = check_int(s["epoch_len"], "epoch_len", 1)
+        history = s["history"]
+        lists = ("probs", "regret", "actions")
+        if not isinstance(history, dict) or any(not isinstance(history.get(k), list) for k in lists):
+            raise ValueError(f"history must hold the lists probs, regret and actions, got {history!r:.80}")
+        pol.history = history
+        try:
+            pol.rng.bit_generator.state = s["rng"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"rng is not a valid random generator state ({type(e).__name__}: {e})") from None
         return pol
 
     @staticmethod
-    def _init_extra(s) -> dict: return {}
+    def _init_extra(s) -> dict:
+        return {}
 
     def plot(self, ax=None):
         "Weights and expected regret over time (matplotlib)."
         import matplotlib.pyplot as plt
-        if ax is None: fig, ax = plt.subplots(1, 2, figsize=(9, 3))
+
+        if ax is None:
+            fig, ax = plt.subplots(1, 2, figsize=(9, 3))
         P = np.array(self.history["probs"]) if self.history["probs"] else np.zeros((0, self.n))
-        for i, a in enumerate(self.actions): ax[0].plot(P[:, i], label=a)
-        ax[0].set_title("action probabilities"); ax[0].set_xlabel("round"); ax[0].legend(fontsize=8)
-        ax[1].plot(self.history["regret"]); ax[1].set_title("expected regret vs best fixed action"); ax[1].set_xlabel("round")
+        for i, a in enumerate(self.actions):
+            ax[0].plot(P[:, i], label=a)
+        ax[0].set_title("action probabilities")
+        ax[0].set_xlabel("round")
+        ax[0].legend(fontsize=8)
+        ax[1].plot(self.history["regret"])
+        ax[1].set_title("expected regret vs best fixed action")
+        ax[1].set_xlabel("round")
         return ax
 
-    def __repr__(self): return f"{type(self).__name__}(t={self.t}, weights={ {a: round(w, 3) for a, w in self.weights().items()} })"
+    def __repr__(self):
+        return f"{type(self).__name__}(t={self.t}, weights={ {a: round(w, 3) for a, w in self.weights().items()} })"
 
 # %% ../nbs/09_hedge.ipynb #b87c7700
 class Exp3(Hedge):
     "Exp3: exponential weights with importance-weighted estimates when only the chosen action's reward is seen."
     kind = "exp3"
-    def __init__(self, actions: Sequence[str] = ACTIONS, eta: Optional[float] = None, horizon: Optional[int] = None,
-                 reward_clip: tuple = (0.0, 1.0), strict: bool = False, routing_bias: Optional[Mapping] = None, seed: int = 0,
-                 gamma: Optional[float] = None):
+    def __init__(
+        self,
+        actions: Sequence[str] = ACTIONS,
+        eta: Optional[float] = None,
+        horizon: Optional[int] = None,
+        reward_clip: tuple = (0.0, 1.0),
+        strict: bool = False,
+        routing_bias: Optional[Mapping] = None,
+        seed: int = 0,
+        gamma: Optional[float] = None,
+    ):
         super().__init__(actions, eta, horizon, reward_clip, strict, routing_bias, seed)
-        if gamma is not None and not (isinstance(gamma, (int, float)) and 0 < gamma <= 1): raise ValueError(f"gamma must be in (0, 1], got {gamma!r}")
-        self.fixed_gamma = gamma
+        self.fixed_gamma = None if gamma is None else check_number(gamma, "gamma", 0, 1, lo_open=True)
         self._last = None
 
     @property
@@ -200,7 +343,8 @@ class Exp3(Hedge):
         return self.fixed_gamma if self.fixed_gamma is not None else exp3_gamma(self.n, self.horizon or self.epoch_len)
 
     @property
-    def eta(self) -> float: return self.fixed_eta if self.fixed_eta is not None else self.gamma / self.n
+    def eta(self) -> float:
+        return self.fixed_eta if self.fixed_eta is not None else self.gamma / self.n
 
     def probs(self, features: Optional[Mapping] = None) -> np.ndarray:
         return (1 - self.gamma) * super().probs(features) + self.gamma / self.n
@@ -210,22 +354,30 @@ class Exp3(Hedge):
         self._last = (a, self.probs(features))
         return a
 
-    def update(self, reward: float, action: Optional[str] = None, features: Optional[Mapping] = None, all_rewards=None) -> None:
+    def update(
+        self, reward: float, action: Optional[str] = None, features: Optional[Mapping] = None, all_rewards=None
+    ) -> None:
         "Bandit update with the reward of the action taken (`action` defaults to the last `act`); `all_rewards`, if known, only feeds regret tracking."
         if action is None:
-            if self._last is None: raise ValueError("action must be given when update is not preceded by act")
+            if self._last is None:
+                raise ValueError("action must be given when update is not preceded by act")
             action, p = self._last
         else:
-            if action not in self.actions: raise ValueError(f"action must be one of {self.actions}, got {action!r}")
+            if action not in self.actions:
+                raise ValueError(f"action must be one of {self.actions}, got {action!r}")
             p = self.probs(features)
         i = self.actions.index(action)
-        r = float(self._clip([reward])[0])
-        est = np.zeros(self.n); est[i] = r / p[i]
+        r = float(self._clip([reward], "reward")[0])
+        est = np.zeros(self.n)
+        est[i] = r / p[i]
         self.logw = self.logw + self.eta * est
         self._track(p, self._vector(all_rewards) if all_rewards is not None else est)
-        self._last = None; self._next_round()
+        self._last = None
+        self._next_round()
 
-    def _extra_state(self) -> dict: return {"gamma": self.fixed_gamma}
+    def _extra_state(self) -> dict:
+        return {"gamma": self.fixed_gamma}
 
     @staticmethod
-    def _init_extra(s) -> dict: return {"gamma": s.get("gamma")}
+    def _init_extra(s) -> dict:
+        return {"gamma": s.get("gamma")}

@@ -9,7 +9,8 @@ from collections import deque
 from pathlib import Path
 from typing import Optional, Sequence
 import numpy as np
-from .core import check_text, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
+from .core import check_text, check_int, check_number
+from .core import atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
 
 # %% auto #0
 __all__ = ['REFERENCE_SENTENCES', 'statement_nll', 'ImportanceScorer', 'ImportanceClassifier']
@@ -19,44 +20,90 @@ import torch
 
 # %% ../nbs/07_importance.ipynb #89b2d4c1
 REFERENCE_SENTENCES = [
-    "The sun rises in the east.", "Water is wet.", "Dogs are animals.", "The sky is blue.", "Paris is in France.",
-    "A week has seven days.", "Fire is hot.", "Ice is cold.", "Cats like to sleep.", "Birds can fly.",
-    "Trees have leaves.", "The moon orbits the Earth.", "People drink water.", "Snow is white.", "Fish live in water.",
-    "Cars have wheels.", "Bread is made from flour.", "Rain falls from clouds.", "The grass is green.", "Books have pages.",
+    "The sun rises in the east.",
+    "Water is wet.",
+    "Dogs are animals.",
+    "The sky is blue.",
+    "Paris is in France.",
+    "A week has seven days.",
+    "Fire is hot.",
+    "Ice is cold.",
+    "Cats like to sleep.",
+    "Birds can fly.",
+    "Trees have leaves.",
+    "The moon orbits the Earth.",
+    "People drink water.",
+    "Snow is white.",
+    "Fish live in water.",
+    "Cars have wheels.",
+    "Bread is made from flour.",
+    "Rain falls from clouds.",
+    "The grass is green.",
+    "Books have pages.",
 ]
+
+
+def _check_texts(texts, field: str) -> list[str]:
+    "`texts` as a list of checked strings (a bare string is refused: it is not a list of statements)."
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
+        raise TypeError(f"{field} must be a list of strings, got {type(texts).__name__} {texts!r:.60}")
+    return [check_text(t, f"{field}[{i}]") for i, t in enumerate(texts)]
+
 
 @torch.no_grad()
 def statement_nll(model, tok, texts: Sequence[str], batch_size: int = 16, max_length: int = 128) -> np.ndarray:
     "Mean token negative log-likelihood (nats) of each text under `model` (batched, right-padded)."
-    texts = [check_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
-    was_training = model.training; model.eval()
+    texts = _check_texts(texts, "texts")
+    check_int(batch_size, "batch_size", 1)
+    check_int(max_length, "max_length", 2)
+    was_training = model.training
+    model.eval()
     dev = next(model.parameters()).device
     out, side = [], tok.padding_side
     tok.padding_side = "right"
     try:
         for s in range(0, len(texts), batch_size):
-            enc = tok(texts[s:s + batch_size], return_tensors="pt", padding=True, truncation=True, max_length=max_length).to(dev)
+            enc = tok(
+                texts[s : s + batch_size], return_tensors="pt", padding=True, truncation=True, max_length=max_length
+            ).to(dev)
             logits = model(**enc).logits[:, :-1].float()
             labels, mask = enc["input_ids"][:, 1:], enc["attention_mask"][:, 1:].float()
             nll = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
             out += ((nll * mask).sum(1) / mask.sum(1).clamp(min=1)).tolist()
     finally:
         tok.padding_side = side
-        if was_training: model.train()
+        if was_training:
+            model.train()
     return np.array(out)
 
 # %% ../nbs/07_importance.ipynb #9569d321
 class ImportanceScorer:
     "Surprise (mean token NLL) of statements under the current model, normalised to [0, 1] against a running reference."
-    def __init__(self, model, tokenizer, mode: str = "ppl", window: int = 256, reference: Optional[Sequence[str]] = None,
-                 classifier: Optional["ImportanceClassifier"] = None, embedder=None, batch_size: int = 16):
-        if mode not in ("ppl", "classifier"): raise ValueError(f"importance_mode must be 'ppl' or 'classifier', got {mode!r}")
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        mode: str = "ppl",
+        window: int = 256,
+        reference: Optional[Sequence[str]] = None,
+        classifier: Optional["ImportanceClassifier"] = None,
+        embedder=None,
+        batch_size: int = 16,
+    ):
+        if mode not in ("ppl", "classifier"):
+            raise ValueError(f"importance_mode must be 'ppl' or 'classifier', got {mode!r}")
         if mode == "classifier" and (classifier is None or embedder is None):
             raise ValueError("importance_mode 'classifier' needs classifier= (an ImportanceClassifier) and embedder=")
-        if not isinstance(window, int) or window < 2: raise ValueError(f"window must be an integer >= 2, got {window!r}")
-        self.model, self.tokenizer, self.mode, self.batch_size = model, tokenizer, mode, batch_size
+        check_int(window, "window", 2)
+        if classifier is not None and not isinstance(classifier, ImportanceClassifier):
+            raise TypeError(f"classifier must be an ImportanceClassifier, got {type(classifier).__name__}")
+        self.model, self.tokenizer, self.mode = model, tokenizer, mode
+        self.batch_size = check_int(batch_size, "batch_size", 1)
         self.classifier, self.embedder = classifier, embedder
-        self.reference_texts = list(reference or REFERENCE_SENTENCES)
+        self.reference_texts = _check_texts(REFERENCE_SENTENCES if reference is None else reference, "reference")
+        if not self.reference_texts:
+            raise ValueError("reference must hold at least one sentence, got an empty list")
         self.base_ref: Optional[np.ndarray] = None
         self.running: deque = deque(maxlen=window)
 
@@ -66,53 +113,79 @@ class ImportanceScorer:
 
     def reference(self) -> np.ndarray:
         "The NLLs that define the scale: the frozen general sentences plus the running window."
-        if self.base_ref is None: self.base_ref = self.surprise(self.reference_texts)
+        if self.base_ref is None:
+            self.base_ref = self.surprise(self.reference_texts)
         return np.concatenate([self.base_ref, np.array(self.running)])
 
     def normalise(self, nll: np.ndarray) -> np.ndarray:
         "Map NLLs to [0, 1]: logistic of (nll - reference median) / reference spread."
         ref = self.reference()
-        med = np.median(ref); spread = max(np.median(np.abs(ref - med)) * 1.4826, 0.25)
+        med = np.median(ref)
+        spread = max(np.median(np.abs(ref - med)) * 1.4826, 0.25)
         return 1 / (1 + np.exp(-(np.asarray(nll) - med) / spread))
 
     def score(self, texts: Sequence[str], update: bool = True) -> np.ndarray:
         "Importance in [0, 1] of each statement (the running reference then absorbs their NLLs unless `update=False`)."
         nll = self.surprise(texts)
         if self.mode == "classifier":
-            emb = np.asarray(self.embedder.encode(list(texts), normalize_embeddings=True, show_progress_bar=False), dtype=np.float32)
+            emb = np.asarray(
+                self.embedder.encode(list(texts), normalize_embeddings=True, show_progress_bar=False), dtype=np.float32
+            )
             imp = self.classifier.predict(emb, nll)
-        else: imp = self.normalise(nll)
-        if update: self.running.extend(nll.tolist())
+        else:
+            imp = self.normalise(nll)
+        if update:
+            self.running.extend(nll.tolist())
         return imp
 
 # %% ../nbs/07_importance.ipynb #cb2c8183
 class ImportanceClassifier(torch.nn.Module):
-    "Logistic regression on [sentence embedding, NLL] giving P(important); trained with `fit`, saved as safetensors + JSON."
+    ("Logistic regression on [sentence embedding, NLL] giving P(important); trained with `fit`, saved as safetensors + "
+     "JSON.")
     def __init__(self, dim: int = 384):
         super().__init__()
-        if not isinstance(dim, int) or dim < 1: raise ValueError(f"dim must be a positive integer, got {dim!r}")
-        self.dim = dim
+        self.dim = check_int(dim, "dim", 1)
         self.linear = torch.nn.Linear(dim + 1, 1)
-        self.register_buffer("nll_mean", torch.zeros(1)); self.register_buffer("nll_std", torch.ones(1))
+        self.register_buffer("nll_mean", torch.zeros(1))
+        self.register_buffer("nll_std", torch.ones(1))
 
     def _x(self, emb, nll) -> torch.Tensor:
-        emb = torch.as_tensor(np.asarray(emb, dtype=np.float32)); nll = torch.as_tensor(np.asarray(nll, dtype=np.float32)).reshape(-1, 1)
-        if emb.ndim != 2 or emb.shape[1] != self.dim: raise ValueError(f"embeddings must have shape (n, {self.dim}), got {tuple(emb.shape)}")
-        if len(nll) != len(emb): raise ValueError(f"nll must have one value per embedding ({len(emb)}), got {len(nll)}")
+        emb = torch.as_tensor(np.asarray(emb, dtype=np.float32))
+        nll = torch.as_tensor(np.asarray(nll, dtype=np.float32)).reshape(-1, 1)
+        if emb.ndim != 2 or emb.shape[1] != self.dim:
+            raise ValueError(f"embeddings must have shape (n, {self.dim}), got {tuple(emb.shape)}")
+        if len(nll) != len(emb):
+            raise ValueError(f"nll must have one value per embedding ({len(emb)}), got {len(nll)}")
+        if not (torch.isfinite(emb).all() and torch.isfinite(nll).all()):
+            raise ValueError("embeddings and nll must be finite, got NaN or inf values")
         return torch.cat([emb, (nll - self.nll_mean) / self.nll_std], 1)
 
-    def fit(self, emb, nll, labels, epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-3, seed: int = 0) -> "ImportanceClassifier":
+    def fit(
+        self, emb, nll, labels, epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-3, seed: int = 0
+    ) -> "ImportanceClassifier":
         "Fit on embeddings, NLLs and 0/1 labels (full-batch Adam on the logistic loss)."
         y = torch.as_tensor(np.asarray(labels, dtype=np.float32)).reshape(-1, 1)
-        if not set(np.unique(y.numpy())) <= {0.0, 1.0}: raise ValueError("labels must be 0 or 1")
+        check_int(epochs, "epochs", 1)
+        check_number(lr, "lr", 0, lo_open=True)
+        check_number(weight_decay, "weight_decay", 0)
+        bad = sorted(set(np.unique(y.numpy()).tolist()) - {0.0, 1.0})
+        if bad:
+            raise ValueError(f"labels must be 0 or 1, got {bad[:5]}")
         n = np.asarray(nll, dtype=np.float32)
-        self.nll_mean.fill_(float(n.mean())); self.nll_std.fill_(float(n.std()) or 1.0)
+        self.nll_mean.fill_(float(n.mean()))
+        self.nll_std.fill_(float(n.std()) or 1.0)
         x = self._x(emb, nll)
-        if len(y) != len(x): raise ValueError(f"labels must have one value per embedding ({len(x)}), got {len(y)}")
-        torch.manual_seed(seed); torch.nn.init.zeros_(self.linear.weight); torch.nn.init.zeros_(self.linear.bias)
+        if len(y) != len(x):
+            raise ValueError(f"labels must have one value per embedding ({len(x)}), got {len(y)}")
+        torch.manual_seed(seed)
+        torch.nn.init.zeros_(self.linear.weight)
+        torch.nn.init.zeros_(self.linear.bias)
         opt = torch.optim.Adam(self.parameters(), lr=lr, weight_decay=weight_decay)
         for _ in range(epochs):
-            opt.zero_grad(); loss = torch.nn.functional.binary_cross_entropy_with_logits(self.linear(x), y); loss.backward(); opt.step()
+            opt.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(self.linear(x), y)
+            loss.backward()
+            opt.step()
         return self
 
     @torch.no_grad()
@@ -123,6 +196,7 @@ class ImportanceClassifier(torch.nn.Module):
     def save(self, path) -> Path:
         "Save as `classifier.safetensors` (+ SHA-256 sidecar) and `classifier.json` in folder `path`, atomically."
         from safetensors.torch import save_file
+
         with atomic_dir(path) as tmp:
             save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(tmp / "classifier.safetensors"))
             write_sidecar(tmp / "classifier.safetensors")
@@ -133,7 +207,22 @@ class ImportanceClassifier(torch.nn.Module):
     def load(cls, path) -> "ImportanceClassifier":
         "Load a classifier saved with `save` (hash-checked safetensors, JSON config; never pickle)."
         from safetensors.torch import load_file
+
         path = Path(path)
-        cfg = json.loads((path / "classifier.json").read_text())
-        m = cls(cfg["dim"]); m.load_state_dict(load_file(str(verify_sidecar(path / "classifier.safetensors"))))
+        config = path / "classifier.json"
+        try:
+            cfg = json.loads(config.read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{config}: no classifier config; save the classifier with save()") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{config} is corrupt or truncated: {e}") from None
+        if not isinstance(cfg, dict) or cfg.get("kind") != "importance-classifier":
+            raise ValueError(f"{config}: kind must be 'importance-classifier', got {cfg!r:.80}")
+        m = cls(check_int(cfg.get("dim"), f"{config}: dim", 1))
+        state = load_file(str(verify_sidecar(path / "classifier.safetensors")))
+        try:
+            m.load_state_dict(state)
+        except RuntimeError as e:
+            first = str(e).strip().splitlines()[-1].strip()
+            raise ValueError(f"{config}: dim={m.dim} does not match the saved weights ({first})") from None
         return m

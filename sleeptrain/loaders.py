@@ -39,7 +39,8 @@ class Benchmark:
         self.skipped, self.source = list(skipped), source
     def score(self, prediction: str, item: Item) -> float:
         "The official-style score of `prediction` for `item` (a float in [0, 1])."
-        if not isinstance(prediction, str): raise ValueError(f"prediction for item {item.id!r} must be a str, got {type(prediction).__name__}")
+        if not isinstance(prediction, str):
+            raise ValueError(f"prediction for item {item.id!r} must be a str, got {type(prediction).__name__}")
         return float(self.scorer(prediction, item))
     def __len__(self): return len(self.items)
     def __iter__(self): return iter(self.items)
@@ -48,7 +49,9 @@ class Benchmark:
 
 # %% ../nbs/17_loaders.ipynb #33accbf3
 class _RecordError(Exception):
-    def __init__(self, field, msg): super().__init__(msg); self.field, self.msg = field, msg
+    def __init__(self, field, msg):
+        super().__init__(msg)
+        self.field, self.msg = field, msg
 
 class _BadLine:
     def __init__(self, msg): self.msg = msg
@@ -57,44 +60,60 @@ def _read_records(path: Path) -> list:
     "Records of a .json array (or {'data': [...]}) or a .jsonl file; unparsable jsonl lines become _BadLine."
     text = Path(path).read_text(encoding="utf-8")
     if Path(path).suffix != ".jsonl":
-        try: data = json.loads(text)
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as e:
             if not text.lstrip().startswith("{") or "\n" not in text.strip():
                 raise ValueError(f"{path}: not valid JSON ({e})") from None
             data = None   # JSON lines saved as .json
         if data is not None:
-            if isinstance(data, dict) and isinstance(data.get("data"), list): data = data["data"]
-            if not isinstance(data, list): raise ValueError(f"{path}: expected a JSON array of records, got {type(data).__name__}")
+            if isinstance(data, dict) and isinstance(data.get("data"), list):
+                data = data["data"]
+            if not isinstance(data, list):
+                raise ValueError(f"{path}: expected a JSON array of records, got {type(data).__name__}")
             return data
     out = []
     for line in text.splitlines():
-        if not line.strip(): continue
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError as e: out.append(_BadLine(f"invalid JSON ({e})"))
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            out.append(_BadLine(f"invalid JSON ({e})"))
     return out
 
 def _field(rec: dict, name: str, types, where: str = ""):
     "rec[name], checked against `types`; raises _RecordError naming the field."
     key = f"{where}{name}"
-    if name not in rec: raise _RecordError(key, "missing")
+    if name not in rec:
+        raise _RecordError(key, "missing")
     v = rec[name]
-    if not isinstance(v, types) or isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+    if (
+        not isinstance(v, types)
+        or isinstance(v, bool)
+        and bool not in (types if isinstance(types, tuple) else (types,))
+    ):
         names = "/".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
         raise _RecordError(key, f"expected {names}, got {type(v).__name__} {str(v)[:60]!r}")
     return v
+
 
 def _parse_all(records, parse, source: str, skip_bad: bool):
     "Apply `parse(i, rec) -> list[Item]` to every record; bad records raise ValueError or, with skip_bad, are skipped."
     items, skipped = [], []
     for i, rec in enumerate(records):
         try:
-            if isinstance(rec, _BadLine): raise _RecordError("<json>", rec.msg)
-            if not isinstance(rec, dict): raise _RecordError("<record>", f"expected an object, got {type(rec).__name__}")
+            if isinstance(rec, _BadLine):
+                raise _RecordError("<json>", rec.msg)
+            if not isinstance(rec, dict):
+                raise _RecordError("<record>", f"expected an object, got {type(rec).__name__}")
             items.extend(parse(i, rec))
         except _RecordError as e:
-            if not skip_bad: raise ValueError(f"{source}: record {i}: field {e.field!r}: {e.msg}") from None
+            if not skip_bad:
+                raise ValueError(f"{source}: record {i}: field {e.field!r}: {e.msg}") from None
             skipped.append(i)
     return items, skipped
+
 
 def _locate(what: str, path, rel: str, how: str, hub: Optional[Callable] = None, hub_id: Optional[str] = None):
     "(records, source) from `path` (a file, or a folder holding rel.jsonl / rel.json), else from `hub()`, else FileNotFoundError."
@@ -103,29 +122,42 @@ def _locate(what: str, path, rel: str, how: str, hub: Optional[Callable] = None,
         p = Path(path).expanduser()
         cands = [p] if p.is_file() else [p / f"{rel}.jsonl", p / f"{rel}.json"]
         for c in cands:
-            if c.is_file(): return _read_records(c), str(c)
+            if c.is_file():
+                return _read_records(c), str(c)
         looked = f"looked for {cands[0]}" + (f" and {cands[1]}" if len(cands) > 1 else "")
     if hub is not None and hub_id:
-        try: return hub(), f"hub:{hub_id}"
-        except Exception as e: looked += f"; hub {hub_id} failed ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})"
+        try:
+            return hub(), f"hub:{hub_id}"
+        except Exception as e:
+            looked += f"; hub {hub_id} failed ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})"
     raise FileNotFoundError(f"{what} not found: {looked}; {how}")
 
-def _hub_offline() -> bool: return hub_offline()
+
+def _hub_offline() -> bool:
+    return hub_offline()
+
 
 def _hub_file(hub_id: str, filename: str) -> list:
     "Records of one file of a hub dataset repo (needs huggingface_hub and network)."
-    if _hub_offline(): raise RuntimeError("HF_HUB_OFFLINE is set")
+    if _hub_offline():
+        raise RuntimeError("HF_HUB_OFFLINE is set")
     from huggingface_hub import hf_hub_download
+
     return _read_records(Path(hf_hub_download(hub_id, filename, repo_type="dataset")))
+
 
 def _hub_dataset(hub_id: str, config: Optional[str], split: str) -> list:
     "Records of one config/split of a hub dataset (needs `datasets` and network)."
-    if _hub_offline(): raise RuntimeError("HF_HUB_OFFLINE is set")
+    if _hub_offline():
+        raise RuntimeError("HF_HUB_OFFLINE is set")
     import datasets
+
     return [dict(r) for r in datasets.load_dataset(hub_id, config, split=split)]
 
+
 def _check_choice(name: str, value, allowed):
-    if value not in allowed: raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 # %% ../nbs/17_loaders.ipynb #bae41476
 def squad_normalize(s: str) -> str:
@@ -135,7 +167,8 @@ def squad_normalize(s: str) -> str:
 
 def _f1_tokens(p: list, g: list) -> float:
     common = sum((Counter(p) & Counter(g)).values())
-    if common == 0: return 0.0
+    if common == 0:
+        return 0.0
     prec, rec = common / len(p), common / len(g)
     return 2 * prec * rec / (prec + rec)
 
@@ -162,7 +195,8 @@ BABILONG_LENGTHS = ["0k", "1k", "2k", "4k", "8k", "16k", "32k", "64k", "128k", "
 BABILONG_TEMPLATE = "{input}\n\nQuestion: {question}\nAnswer:"
 
 def babilong_correct(output: str, target: str, question: str, task: str) -> bool:
-    "BABILong's official answer check: target is the only task label in the output's first sentence (question labels excluded)."
+    ("BABILong's official answer check: target is the only task label in the output's first sentence (question labels "
+     "excluded).")
     _check_choice("task", task, BABILONG_LABELS)
     out = output.lower().split(".")[0].split("<context>")[0].split("<example>")[0]
     labels = {l.lower() for l in BABILONG_LABELS[task]}
@@ -173,10 +207,12 @@ def babilong_correct(output: str, target: str, question: str, task: str) -> bool
 def load_babilong(path=None, length: str = "0k", split: str = "qa1", hub_id: Optional[str] = None,
                   skip_bad: bool = False, template: str = BABILONG_TEMPLATE) -> Benchmark:
     "BABILong task `split` at context `length` from `<path>/<length>/<split>.jsonl` (or the hub)."
-    _check_choice("length", length, BABILONG_LENGTHS); _check_choice("split", split, BABILONG_LABELS)
+    _check_choice("length", length, BABILONG_LENGTHS)
+    _check_choice("split", split, BABILONG_LABELS)
     base = None if path is None else (Path(path) if Path(path).is_file() else Path(path) / length)
     records, src = _locate(f"BABILong {length}/{split}", base, split,
-                           f"save the hub dataset RMT-team/babilong config {length!r} split {split!r} as <root>/{length}/{split}.jsonl, or pass hub_id='RMT-team/babilong'",
+                           (f"save the hub dataset RMT-team/babilong config {length!r} split {split!r} as "
+                            f"<root>/{length}/{split}.jsonl, or pass hub_id='RMT-team/babilong'"),
                            hub=lambda: _hub_dataset(hub_id, length, split), hub_id=hub_id)
     def parse(i, r):
         inp, q, t = _field(r, "input", str), _field(r, "question", str), _field(r, "target", str)
@@ -194,31 +230,38 @@ def _first_int(s: str) -> str:
     return next((x for x in re.split(r"[^0-9]", s) if x), "")
 
 def _words(s: str, chars='\n:"\'.,?!{}') -> list:
-    for c in chars: s = s.replace(c, " ")
+    for c in chars:
+        s = s.replace(c, " ")
     return s.split()
 
 def _squeeze(pred: str, chars) -> str:
-    for c in chars: pred = pred.replace(c, " ")
-    while "  " in pred: pred = pred.replace("  ", " ")
+    for c in chars:
+        pred = pred.replace(c, " ")
+    while "  " in pred:
+        pred = pred.replace("  ", " ")
     return pred
 
 def _choice_correct(pred: str, label: list) -> bool:
-    if pred and pred[0] in "ABCD": return pred[0] in label
+    if pred and pred[0] in "ABCD":
+        return pred[0] in label
     pred = _squeeze(pred, ['\n', '"', "'", ".", ",", "?", "!", "{", "}"])
     for prefix in ("answer is:", "answer:", "answer is", "option is"):
         idx = pred.find(prefix)
-        if idx == -1: continue
+        if idx == -1:
+            continue
         after = pred[idx + len(prefix) + 1:]
         return any(after.startswith(s) for s in label) if after else False
     return next((w in label for w in pred.split() if w in ("A", "B", "C", "D")), False)
 
 def _code_debug_correct(pred: str, label: list) -> bool:
     fn_name, letter = label[0], label[1]
-    if pred[:2] in (f"{letter}.", f"{letter}:"): return True
+    if pred[:2] in (f"{letter}.", f"{letter}:"):
+        return True
     pred = _squeeze(pred.strip(), ["\n", "`", "'", '"', "-", "*", "Option", "option"])
     for prefix in ("answer is:", "is:", "answer:"):
         idx = pred.find(prefix)
-        if idx == -1: continue
+        if idx == -1:
+            continue
         after = pred[idx + len(prefix) + 1:]
         return bool(after) and (after.startswith(letter) or after.startswith(fn_name))
     return False
@@ -229,15 +272,21 @@ def _number(s: str):
 def infinitebench_score(pred: str, gold: Sequence[str], task: str) -> float:
     "Score of one prediction for InfiniteBench `task`, following the official compute_scores.py."
     _check_choice("task", task, INFBENCH_TASKS)
-    if task in ("passkey", "number_string"): return float(_first_int(pred) in gold)
-    if task == "kv_retrieval": return float(any(g in _words(pred) for g in gold))
-    if task == "longbook_choice_eng": return float(_choice_correct(pred, list(gold)))
-    if task == "code_debug": return float(_code_debug_correct(pred, list(gold)))
+    if task in ("passkey", "number_string"):
+        return float(_first_int(pred) in gold)
+    if task == "kv_retrieval":
+        return float(any(g in _words(pred) for g in gold))
+    if task == "longbook_choice_eng":
+        return float(_choice_correct(pred, list(gold)))
+    if task == "code_debug":
+        return float(_code_debug_correct(pred, list(gold)))
     if task == "math_find":
         m = re.search(r"\d+\.\d+|\d+", pred)
         return float(m is not None and float(m.group(0)) == float(_number(gold[0])))
-    if task == "longbook_qa_eng": return qa_f1(pred, gold)
-    if task == "longdialogue_qa_eng": return float(gold[0] in [w.upper() for w in _words(pred)])
+    if task == "longbook_qa_eng":
+        return qa_f1(pred, gold)
+    if task == "longdialogue_qa_eng":
+        return float(gold[0] in [w.upper() for w in _words(pred)])
     if task == "code_run":
         w = _words(pred.strip(), "\n.`'\":")
         return float(bool(w) and re.fullmatch(r"-?\d+", w[-1]) is not None and int(w[-1]) == int(gold[0]))
@@ -245,7 +294,8 @@ def infinitebench_score(pred: str, gold: Sequence[str], task: str) -> float:
         nums = [int(x) for x in re.split(r"[^0-9]", pred) if x]
         right = 0
         for i, g in enumerate(gold):
-            if i >= len(nums) or nums[i] != int(g): break
+            if i >= len(nums) or nums[i] != int(g):
+                break
             right += 1
         return right / len(gold) if gold else 0.0
     return max(rouge_l(pred, g) for g in gold)   # longbook_sum_eng
@@ -259,21 +309,29 @@ def load_infinitebench(path=None, task: str = "passkey", hub_id: Optional[str] =
     "InfiniteBench `task` from `<path>/<task>.jsonl` (or the hub), answers cast to lists of strings."
     _check_choice("task", task, INFBENCH_TASKS)
     records, src = _locate(f"InfiniteBench {task}", path, task,
-                           f"download {task}.jsonl from the hub dataset xinrongzhang2022/InfiniteBench into the folder, or pass hub_id='xinrongzhang2022/InfiniteBench'",
+                           (f"download {task}.jsonl from the hub dataset xinrongzhang2022/InfiniteBench into the "
+                            "folder, or pass hub_id='xinrongzhang2022/InfiniteBench'"),
                            hub=lambda: _hub_file(hub_id, f"{task}.jsonl"), hub_id=hub_id)
     def parse(i, r):
-        rid = _field(r, "id", (int, str)); _field(r, "context", str); _field(r, "input", str)
+        rid = _field(r, "id", (int, str))
+        _field(r, "context", str)
+        _field(r, "input", str)
         ans = _field(r, "answer", (str, int, float, list))
         opts = r.get("options") or []
-        if not isinstance(opts, list): raise _RecordError("options", f"expected list, got {type(opts).__name__}")
+        if not isinstance(opts, list):
+            raise _RecordError("options", f"expected list, got {type(opts).__name__}")
         gold = [str(a) for a in (ans if isinstance(ans, list) else [ans])]
-        if not gold: raise _RecordError("answer", "empty list")
+        if not gold:
+            raise _RecordError("answer", "empty list")
         if task in _CHOICE_TASKS and not (len(gold) == 2 and gold[1] in list("ABCD")):
-            if gold[0] not in opts: raise _RecordError("answer", f"{gold[0]!r} is not one of the options {opts!r}")
+            if gold[0] not in opts:
+                raise _RecordError("answer", f"{gold[0]!r} is not one of the options {opts!r}")
             gold = [gold[0], "ABCD"[opts.index(gold[0])]]
         if task == "math_find":
-            try: _number(gold[0])
-            except ValueError: raise _RecordError("answer", f"expected a number for math_find, got {gold[0]!r}") from None
+            try:
+                _number(gold[0])
+            except ValueError:
+                raise _RecordError("answer", f"expected a number for math_find, got {gold[0]!r}") from None
         prompt = template(r) if template else _infbench_default_prompt(r, task)
         return [Item(str(rid), prompt, gold, r["context"], r["input"], {"task": task, "options": opts})]
     items, skipped = _parse_all(records, parse, src, skip_bad)
@@ -282,7 +340,8 @@ def load_infinitebench(path=None, task: str = "passkey", hub_id: Optional[str] =
 # %% ../nbs/17_loaders.ipynb #98dadbb2
 PASSKEY_PREFIX = ("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
                   "I will quiz you about the important information there.")
-PASSKEY_FILLER = ["The grass is green.", "The sky is blue.", "The sun is yellow.", "Here we go.", "There and back again."]
+PASSKEY_FILLER = ["The grass is green.", "The sky is blue.", "The sun is yellow.", "Here we go.", "There and back "
+                                                                                                  "again."]
 HAYSTACK_SENTENCES = [
     "The library opens at nine and closes late on Thursdays.", "Rivers carry sediment from mountains to the sea.",
     "A good map shows both roads and footpaths.", "Bread rises because yeast releases gas as it feeds.",
@@ -300,17 +359,24 @@ _KEYS = ["amber", "basil", "cedar", "delta", "ember", "fjord", "garnet", "harbor
 def _count(tok, s: str) -> int: return len(tok(s, add_special_tokens=False)["input_ids"])
 
 def _needle_prompt(tok, n_tokens: int, depth: float, prefix: str, sentences: Sequence[str], needle: str, suffix: str):
-    "(prompt, needle char offset, haystack char span) of about n_tokens tokens with the needle at `depth` of the haystack."
-    if not isinstance(depth, (int, float)) or not 0 <= depth <= 1: raise ValueError(f"depth must be in [0, 1], got {depth!r}")
-    if not sentences: raise ValueError("haystack must contain at least one sentence, got none")
+    ("(prompt, needle char offset, haystack char span) of about n_tokens tokens with the needle at `depth` of the "
+     "haystack.")
+    if not isinstance(depth, (int, float)) or not 0 <= depth <= 1:
+        raise ValueError(f"depth must be in [0, 1], got {depth!r}")
+    if not sentences:
+        raise ValueError("haystack must contain at least one sentence, got none")
     budget = n_tokens - _count(tok, f"{prefix} {needle} {suffix}")
-    if budget < 0: raise ValueError(f"n_tokens={n_tokens} is too small: the instruction, needle and question alone take {n_tokens - budget} tokens")
+    if budget < 0:
+        raise ValueError(f"n_tokens={n_tokens} is too small: the instruction, needle and question alone take "
+                         f"{n_tokens - budget} tokens")
     cost, hay, used = {}, [], 0
     while True:
         s = sentences[len(hay) % len(sentences)]
         c = cost.setdefault(s, _count(tok, " " + s))
-        if used + c > budget: break
-        hay.append(s); used += c
+        if used + c > budget:
+            break
+        hay.append(s)
+        used += c
     def build(hay):
         cut = round(depth * len(hay))
         before, after = " ".join(hay[:cut]), " ".join(hay[cut:])
@@ -320,7 +386,8 @@ def _needle_prompt(tok, n_tokens: int, depth: float, prefix: str, sentences: Seq
         return f"{prefix} {body} {suffix}", off, (start, start + len(body))
     prompt, off, span = build(hay)
     while _count(tok, prompt) > n_tokens and hay:   # BPE merges across boundaries can add a token or two
-        hay.pop(); prompt, off, span = build(hay)
+        hay.pop()
+        prompt, off, span = build(hay)
     return prompt, off, span
 
 def _needle_item(tok, id, prompt, off, span, answer, depth, question, **meta) -> Item:
@@ -331,24 +398,44 @@ def _needle_item(tok, id, prompt, off, span, answer, depth, question, **meta) ->
 def passkey_prompt(tok, n_tokens: int, depth: float = 0.5, seed: int = 0, digits: int = 5) -> Item:
     "A Mohtashami & Jaggi passkey-retrieval prompt of about `n_tokens` tokens with the key at `depth`."
     key = str(random.Random(seed).randint(10 ** (digits - 1), 10 ** digits - 1))
-    needle, suffix = f"The pass key is {key}. Remember it. {key} is the pass key.", "What is the pass key? The pass key is"
+    needle, suffix = (
+        f"The pass key is {key}. Remember it. {key} is the pass key.",
+        "What is the pass key? The pass key is",
+    )
     prompt, off, span = _needle_prompt(tok, n_tokens, depth, PASSKEY_PREFIX, PASSKEY_FILLER, needle, suffix)
-    return _needle_item(tok, f"passkey/{n_tokens}/{depth}/{seed}", prompt, off, span, key, depth, suffix, kind="passkey")
+    return _needle_item(
+        tok, f"passkey/{n_tokens}/{depth}/{seed}", prompt, off, span, key, depth, suffix, kind="passkey"
+    )
+
 
 def needle_prompt(tok, n_tokens: int, depth: float = 0.5, seed: int = 0, haystack: Optional[str] = None) -> Item:
     "A needle-in-a-haystack prompt of about `n_tokens` tokens: a magic number for a key hidden at `depth`."
     rng = random.Random(seed)
-    key, value = rng.choice(_KEYS), str(rng.randint(10 ** 6, 10 ** 7 - 1))
-    if haystack is None: sents = rng.sample(HAYSTACK_SENTENCES, len(HAYSTACK_SENTENCES))
-    else: sents = [s for s in re.split(r"(?<=[.!?])\s+", haystack.strip()) if s]
+    key, value = rng.choice(_KEYS), str(rng.randint(10**6, 10**7 - 1))
+    if haystack is None:
+        sents = rng.sample(HAYSTACK_SENTENCES, len(HAYSTACK_SENTENCES))
+    else:
+        sents = [s for s in re.split(r"(?<=[.!?])\s+", haystack.strip()) if s]
     prefix = "Read the text below carefully; a question about it follows."
     needle = f"The special magic number for {key} is: {value}."
-    suffix = f"What is the special magic number for {key} mentioned in the provided text? The special magic number for {key} mentioned in the provided text is"
+    suffix = (
+        f"What is the special magic number for {key} mentioned in the provided text? The special magic number "
+        "for "
+        f"{key} mentioned in the provided text is"
+    )
     prompt, off, span = _needle_prompt(tok, n_tokens, depth, prefix, sents, needle, suffix)
-    return _needle_item(tok, f"niah/{n_tokens}/{depth}/{seed}", prompt, off, span, value, depth, suffix, kind="niah", key=key)
+    return _needle_item(
+        tok, f"niah/{n_tokens}/{depth}/{seed}", prompt, off, span, value, depth, suffix, kind="niah", key=key
+    )
 
-def needle_benchmark(tok, lengths: Sequence[int], depths: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
-                     seeds: Sequence[int] = (0,), kind: str = "passkey") -> Benchmark:
+
+def needle_benchmark(
+    tok,
+    lengths: Sequence[int],
+    depths: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    seeds: Sequence[int] = (0,),
+    kind: str = "passkey",
+) -> Benchmark:
     "A Benchmark of passkey (or `kind='niah'`) prompts over lengths x depths x seeds, scored by first-integer match."
     _check_choice("kind", kind, ["passkey", "niah"])
     make = passkey_prompt if kind == "passkey" else needle_prompt
@@ -360,30 +447,39 @@ _ABSTAIN = ("not mentioned", "no information", "don't know", "do not know", "can
             "not enough information", "unknown", "did not mention", "didn't mention", "not provided")
 
 def longmemeval_score(pred: str, answer: str, abstention: bool = False) -> float:
-    "Deterministic fallback for LongMemEval (officially an LLM judge): gold contained in prediction, or an abstention phrase."
-    if abstention: return float(any(p in pred.lower() for p in _ABSTAIN))
+    ("Deterministic fallback for LongMemEval (officially an LLM judge): gold contained in prediction, or an abstention "
+     "phrase.")
+    if abstention:
+        return float(any(p in pred.lower() for p in _ABSTAIN))
     return contains(pred, answer)
 
 def _turns(sess, where: str) -> list:
-    if not isinstance(sess, list): raise _RecordError(where, f"expected list of turns, got {type(sess).__name__}")
+    if not isinstance(sess, list):
+        raise _RecordError(where, f"expected list of turns, got {type(sess).__name__}")
     for k, t in enumerate(sess):
-        if not isinstance(t, dict): raise _RecordError(f"{where}[{k}]", f"expected object, got {type(t).__name__}")
+        if not isinstance(t, dict):
+            raise _RecordError(f"{where}[{k}]", f"expected object, got {type(t).__name__}")
     return sess
 
 def load_longmemeval(path=None, variant: str = "s", hub_id: Optional[str] = None, skip_bad: bool = False) -> Benchmark:
-    "LongMemEval from a JSON file, or `<path>/longmemeval_<variant>.json`; each item's context is its rendered haystack."
+    ("LongMemEval from a JSON file, or `<path>/longmemeval_<variant>.json`; each item's context is its rendered "
+     "haystack.")
     _check_choice("variant", variant, ["s", "m", "oracle"])
     fname = f"longmemeval_{variant}"
     records, src = _locate(f"LongMemEval ({variant})", path, fname,
-                           f"download {fname}.json from the LongMemEval release (hub dataset xiaowu0162/longmemeval) and pass its path, or pass hub_id",
+                           (f"download {fname}.json from the LongMemEval release (hub dataset xiaowu0162/longmemeval) "
+                            "and pass its path, or pass hub_id"),
                            hub=lambda: _hub_file(hub_id, f"{fname}.json"), hub_id=hub_id)
     def parse(i, r):
         qid, qtype, q = _field(r, "question_id", str), _field(r, "question_type", str), _field(r, "question", str)
         ans = str(_field(r, "answer", (str, int, float)))
-        sessions, sids, dates = (_field(r, k, list) for k in ("haystack_sessions", "haystack_session_ids", "haystack_dates"))
+        sessions, sids, dates = (
+            _field(r, k, list) for k in ("haystack_sessions", "haystack_session_ids", "haystack_dates")
+        )
         _field(r, "answer_session_ids", list)
         for k, v in (("haystack_session_ids", sids), ("haystack_dates", dates)):
-            if len(v) != len(sessions): raise _RecordError(k, f"has {len(v)} entries for {len(sessions)} haystack_sessions")
+            if len(v) != len(sessions):
+                raise _RecordError(k, f"has {len(v)} entries for {len(sessions)} haystack_sessions")
         blocks = []
         for j, (sess, sid, date) in enumerate(zip(sessions, sids, dates)):
             lines = []
@@ -394,18 +490,38 @@ def load_longmemeval(path=None, variant: str = "s", hub_id: Optional[str] = None
         ctx = "\n\n".join(blocks)
         qd = r.get("question_date", "")
         prompt = f"{ctx}\n\nCurrent date: {qd}\nQuestion: {q}\nAnswer:" if qd else f"{ctx}\n\nQuestion: {q}\nAnswer:"
-        return [Item(qid, prompt, [ans], ctx, q, {"question_type": qtype, "abstention": qid.endswith("_abs"),
-                                                   "answer_session_ids": r["answer_session_ids"], "question_date": qd})]
+        return [
+            Item(
+                qid,
+                prompt,
+                [ans],
+                ctx,
+                q,
+                {
+                    "question_type": qtype,
+                    "abstention": qid.endswith("_abs"),
+                    "answer_session_ids": r["answer_session_ids"],
+                    "question_date": qd,
+                },
+            )
+        ]
+
     items, skipped = _parse_all(records, parse, src, skip_bad)
-    return Benchmark(f"longmemeval/{variant}", items,
-                     lambda p, it: longmemeval_score(p, it.gold[0], it.meta["abstention"]), skipped, src)
+    return Benchmark(
+        f"longmemeval/{variant}",
+        items,
+        lambda p, it: longmemeval_score(p, it.gold[0], it.meta["abstention"]),
+        skipped,
+        src,
+    )
 
 # %% ../nbs/17_loaders.ipynb #d224d156
 def _stemmer():
     try:
         from nltk.stem import PorterStemmer
         return PorterStemmer().stem
-    except Exception: return lambda w: w
+    except Exception:
+        return lambda w: w
 
 def locomo_normalize(s: str) -> str:
     "LoCoMo's answer normalisation: drop commas, lower-case, remove punctuation and a/an/the/and, collapse spaces."
@@ -420,24 +536,33 @@ def _locomo_f1(pred: str, gold: str) -> float:
 def locomo_score(pred: str, answer: str, category: int) -> float:
     "LoCoMo's official per-category QA score (token F1 variants; category 5 checks for 'not mentioned'-style answers)."
     _check_choice("category", category, [1, 2, 3, 4, 5])
-    if category == 5: return float("no information available" in pred.lower() or "not mentioned" in pred.lower())
+    if category == 5:
+        return float("no information available" in pred.lower() or "not mentioned" in pred.lower())
     if category == 1:
         preds = [p.strip() for p in pred.split(",")]
         golds = [g.strip() for g in answer.split(",")]
         return sum(max(_locomo_f1(p, g) for p in preds) for g in golds) / len(golds)
-    if category == 3: answer = answer.split(";")[0].strip()
+    if category == 3:
+        answer = answer.split(";")[0].strip()
     return _locomo_f1(pred, answer)
 
-LOCOMO_PROMPT = ("{context}\n\nBased on the above context, write an answer in the form of a short phrase for the following "
-                 "question. Answer with exact words from the context whenever possible.\n\nQuestion: {question} Short answer:")
+LOCOMO_PROMPT = (
+    "{context}\n\nBased on the above context, write an answer in the form of a short phrase for the "
+    "following "
+    "question. Answer with exact words from the context whenever possible.\n\nQuestion: {question} Short answer:"
+)
+
 
 def load_locomo(path=None, skip_bad: bool = False, template: str = LOCOMO_PROMPT) -> Benchmark:
     "LoCoMo QA items from `locomo10.json` (a file, or a folder holding it); one Item per QA pair."
-    records, src = _locate("LoCoMo", path, "locomo10",
-                           "download data/locomo10.json from github.com/snap-research/locomo and pass its path")
+    records, src = _locate(
+        "LoCoMo", path, "locomo10", "download data/locomo10.json from github.com/snap-research/locomo and pass its path"
+    )
+
     def parse(i, r):
         sid, conv, qa = _field(r, "sample_id", (str, int)), _field(r, "conversation", dict), _field(r, "qa", list)
-        _field(conv, "speaker_a", str, "conversation."); _field(conv, "speaker_b", str, "conversation.")
+        _field(conv, "speaker_a", str, "conversation.")
+        _field(conv, "speaker_b", str, "conversation.")
         nums = sorted(int(m.group(1)) for k in conv if (m := re.fullmatch(r"session_(\d+)", k)))
         blocks = []
         for n in nums:
@@ -452,14 +577,25 @@ def load_locomo(path=None, skip_bad: bool = False, template: str = LOCOMO_PROMPT
         out = []
         for j, x in enumerate(qa):
             w = f"qa[{j}]."
-            if not isinstance(x, dict): raise _RecordError(f"qa[{j}]", f"expected object, got {type(x).__name__}")
+            if not isinstance(x, dict):
+                raise _RecordError(f"qa[{j}]", f"expected object, got {type(x).__name__}")
             q, cat = _field(x, "question", str, w), _field(x, "category", int, w)
-            if cat not in (1, 2, 3, 4, 5): raise _RecordError(f"{w}category", f"expected 1..5, got {cat!r}")
+            if cat not in (1, 2, 3, 4, 5):
+                raise _RecordError(f"{w}category", f"expected 1..5, got {cat!r}")
             key = "answer" if "answer" in x or cat != 5 else "adversarial_answer"
             ans = str(_field(x, key, (str, int, float), w))
-            out.append(Item(f"{sid}/{j}", template.format(context=ctx, question=q), [ans], ctx, q,
-                            {"category": cat, "evidence": x.get("evidence", []), "sample_id": sid}))
+            out.append(
+                Item(
+                    f"{sid}/{j}",
+                    template.format(context=ctx, question=q),
+                    [ans],
+                    ctx,
+                    q,
+                    {"category": cat, "evidence": x.get("evidence", []), "sample_id": sid},
+                )
+            )
         return out
+
     items, skipped = _parse_all(records, parse, src, skip_bad)
     return Benchmark("locomo", items, lambda p, it: locomo_score(p, it.gold[0], it.meta["category"]), skipped, src)
 
@@ -473,14 +609,17 @@ def _rouge_tokens(s: str) -> list: return re.sub(r"[^a-z0-9]+", " ", s.lower()).
 def rouge_l(pred: str, ref: str) -> float:
     "ROUGE-L F-measure (longest common subsequence of lower-cased alphanumeric tokens), in [0, 1]."
     p, r = _rouge_tokens(pred), _rouge_tokens(ref)
-    if not p or not r: return 0.0
+    if not p or not r:
+        return 0.0
     prev = [0] * (len(r) + 1)
     for a in p:
         cur = [0]
-        for j, b in enumerate(r): cur.append(prev[j] + 1 if a == b else max(prev[j + 1], cur[j]))
+        for j, b in enumerate(r):
+            cur.append(prev[j] + 1 if a == b else max(prev[j + 1], cur[j]))
         prev = cur
     lcs = prev[-1]
-    if lcs == 0: return 0.0
+    if lcs == 0:
+        return 0.0
     prec, rec = lcs / len(p), lcs / len(r)
     return 2 * prec * rec / (prec + rec)
 
@@ -491,23 +630,29 @@ def fuzzy_ratio(pred: str, ref: str) -> float:
 def _ngrams(toks: list, n: int) -> Counter: return Counter(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
 
 def _sari_n(s: Counter, c: Counter, r: Counter, nref: int):
-    s_rep = Counter({k: v * nref for k, v in s.items()}); c_rep = Counter({k: v * nref for k, v in c.items()})
+    s_rep = Counter({k: v * nref for k, v in s.items()})
+    c_rep = Counter({k: v * nref for k, v in c.items()})
     keep, keep_good, keep_all = s_rep & c_rep, (s_rep & c_rep) & r, s_rep & r
     kp = sum(keep_good[k] / keep[k] for k in keep) / len(keep) if keep else 0.0
     kr = sum(keep_good[k] / keep_all[k] for k in keep) / len(keep_all) if keep_all else 0.0
     keep_f = 2 * kp * kr / (kp + kr) if kp + kr > 0 else 0.0
-    dele = s_rep - c_rep; dele_good = dele - r
+    dele = s_rep - c_rep
+    dele_good = dele - r
     dp = sum(dele_good[k] / dele[k] for k in dele) / len(dele) if dele else 0.0
-    add = set(c) - set(s); add_good = add & set(r); add_all = set(r) - set(s)
+    add = set(c) - set(s)
+    add_good = add & set(r)
+    add_all = set(r) - set(s)
     ap = len(add_good) / len(add) if add else 0.0
     ar = len(add_good) / len(add_all) if add_all else 0.0
     add_f = 2 * ap * ar / (ap + ar) if ap + ar > 0 else 0.0
     return keep_f, dp, add_f
 
 def sari(source: str, prediction: str, references: Union[str, Sequence[str]], max_n: int = 4) -> float:
-    "SARI (Xu et al., 2016) of a simplification against references, over n-grams 1..max_n of lower-cased whitespace tokens, in [0, 100]."
+    ("SARI (Xu et al., 2016) of a simplification against references, over n-grams 1..max_n of lower-cased whitespace "
+     "tokens, in [0, 100].")
     refs = [references] if isinstance(references, str) else list(references)
-    if not refs: raise ValueError("references must contain at least one reference, got none")
+    if not refs:
+        raise ValueError("references must contain at least one reference, got none")
     st, ct, rts = source.lower().split(), prediction.lower().split(), [x.lower().split() for x in refs]
     per = [_sari_n(_ngrams(st, n), _ngrams(ct, n), sum((_ngrams(t, n) for t in rts), Counter()), len(refs))
            for n in range(1, max_n + 1)]
@@ -519,25 +664,33 @@ def _first_number(s: str):
     return float(m.group(0)) if m else None
 
 def trace_score(pred: str, answer: str, dataset: str, source: str = "") -> float:
-    "TRACE per-dataset score in [0, 1]: accuracy, ROUGE-L, edit similarity / 100 or SARI / 100 (`source` is the prompt)."
+    ("TRACE per-dataset score in [0, 1]: accuracy, ROUGE-L, edit similarity / 100 or SARI / 100 (`source` is the "
+     "prompt).")
     _check_choice("dataset", dataset, TRACE_DATASETS)
     metric = TRACE_METRICS[dataset]
-    if metric == "rouge_l": return rouge_l(pred, answer)
-    if metric == "fuzzy_ratio": return fuzzy_ratio(pred, answer) / 100
-    if metric == "sari": return sari(source, pred, [answer]) / 100
+    if metric == "rouge_l":
+        return rouge_l(pred, answer)
+    if metric == "fuzzy_ratio":
+        return fuzzy_ratio(pred, answer) / 100
+    if metric == "sari":
+        return sari(source, pred, [answer]) / 100
     p, a = pred.strip(), answer.strip()
     if dataset.startswith("NumGLUE"):
         pn, an = _first_number(p), _first_number(a)
-        if an is not None: return float(pn is not None and abs(pn - an) < 1e-6)
-    elif len(a) == 1: return float(p[:1].upper() == a.upper())
+        if an is not None:
+            return float(pn is not None and abs(pn - an) < 1e-6)
+    elif len(a) == 1:
+        return float(p[:1].upper() == a.upper())
     return float(p == a)
 
 def load_trace(path=None, dataset: str = "C-STANCE", split: str = "test", skip_bad: bool = False) -> Benchmark:
     "One TRACE dataset split from `<path>/<dataset>/<split>.json`, scored with its TRACE metric."
-    _check_choice("dataset", dataset, TRACE_DATASETS); _check_choice("split", split, ["train", "eval", "test"])
+    _check_choice("dataset", dataset, TRACE_DATASETS)
+    _check_choice("split", split, ["train", "eval", "test"])
     base = None if path is None else (Path(path) if Path(path).is_file() else Path(path) / dataset)
     records, src = _locate(f"TRACE {dataset}/{split}", base, split,
-                           f"unpack the TRACE benchmark (github.com/BeyonderXX/TRACE) so that <root>/{dataset}/{split}.json exists and pass <root>")
+                           ("unpack the TRACE benchmark (github.com/BeyonderXX/TRACE) so that "
+                            f"<root>/{dataset}/{split}.json exists and pass <root>"))
     def parse(i, r):
         return [Item(f"{dataset}/{split}/{i}", _field(r, "prompt", str), [_field(r, "answer", str)],
                      meta={"dataset": dataset, "metric": TRACE_METRICS[dataset]})]
@@ -545,23 +698,30 @@ def load_trace(path=None, dataset: str = "C-STANCE", split: str = "test", skip_b
     return Benchmark(f"trace/{dataset}/{split}", items,
                      lambda p, it: trace_score(p, it.gold[0], dataset, it.prompt), skipped, src)
 
-def load_trace_sequence(path, split: str = "test", datasets: Sequence[str] = TRACE_DATASETS, skip_bad: bool = False) -> list:
+def load_trace_sequence(
+    path, split: str = "test", datasets: Sequence[str] = TRACE_DATASETS, skip_bad: bool = False
+) -> list:
     "The TRACE datasets as a list of Benchmarks in the official training order."
     return [load_trace(path, d, split, skip_bad) for d in datasets]
 
 # %% ../nbs/17_loaders.ipynb #7b93e3a7
 def parse_literal(s: str):
     "Parse a string holding JSON or a Python literal (json.loads, then ast.literal_eval; never eval)."
-    try: return json.loads(s)
-    except (json.JSONDecodeError, TypeError): pass
-    try: return ast.literal_eval(s)
+    try:
+        return json.loads(s)
+    except (json.JSONDecodeError, TypeError):
+        pass
+    try:
+        return ast.literal_eval(s)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as e:
         raise ValueError(f"not JSON or a Python literal: {s[:60]!r} ({type(e).__name__})") from None
 
 _MB_GOLD_KEYS = ("answer", "golden_answer", "gold", "reference", "output")
 
 def _mb_score(pred: str, it: Item) -> float:
-    if not it.gold: raise ValueError(f"MemoryBench item {it.id!r} has no reference answer in its 'info' field; use the dataset's official evaluator")
+    if not it.gold:
+        raise ValueError(f"MemoryBench item {it.id!r} has no reference answer in its 'info' field; use the dataset's "
+                         "official evaluator")
     return qa_f1(pred, it.gold)
 
 def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", hub_id: Optional[str] = None,
@@ -570,7 +730,8 @@ def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", h
     _check_choice("split", split, ["train", "test"])
     base = None if path is None else (Path(path) if Path(path).is_file() else Path(path) / config)
     records, src = _locate(f"MemoryBench {config}/{split}", base, split,
-                           f"export the hub dataset THUIR/MemoryBench config {config!r} split {split!r} to <root>/{config}/{split}.jsonl, or pass hub_id='THUIR/MemoryBench'",
+                           (f"export the hub dataset THUIR/MemoryBench config {config!r} split {split!r} to "
+                            f"<root>/{config}/{split}.jsonl, or pass hub_id='THUIR/MemoryBench'"),
                            hub=lambda: _hub_dataset(hub_id, config, split), hub_id=hub_id)
     def parse(i, r):
         prompt = _field(r, "input_prompt", str)
@@ -578,8 +739,10 @@ def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", h
         for k, v in r.items():
             if k in ("info", "dialog", "implicit_feedback") or k.startswith(("dialog_", "implicit_feedback_")):
                 if isinstance(v, str):
-                    try: rec[k] = parse_literal(v)
-                    except ValueError as e: raise _RecordError(k, str(e)) from None
+                    try:
+                        rec[k] = parse_literal(v)
+                    except ValueError as e:
+                        raise _RecordError(k, str(e)) from None
         info = rec.get("info")
         gold = [str(info[k]) for k in _MB_GOLD_KEYS if isinstance(info, dict) and info.get(k) not in (None, "")][:1]
         rid = r.get("test_idx", i)
@@ -591,14 +754,18 @@ def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", h
 def evaluate(system: Callable[[list], list], benchmark: Benchmark, limit: Optional[int] = None,
              batch_size: Optional[int] = None) -> dict:
     "Run batched `system(prompts) -> answers` over `benchmark` (first `limit` items) and score every answer."
-    if limit is not None and (not isinstance(limit, int) or limit < 0): raise ValueError(f"limit must be a non-negative int, got {limit!r}")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit must be a non-negative int, got {limit!r}")
     items = benchmark.items if limit is None else benchmark.items[:limit]
     bs = batch_size or max(len(items), 1)
     preds = []
     for s in range(0, len(items), bs):
         prompts = [it.prompt for it in items[s:s + bs]]
         out = list(system(prompts))
-        if len(out) != len(prompts): raise ValueError(f"system returned {len(out)} answers for {len(prompts)} prompts")
+        if len(out) != len(prompts):
+            raise ValueError(f"system returned {len(out)} answers for {len(prompts)} prompts")
         preds.extend(out)
-    rows = [{"id": it.id, "prediction": p, "gold": it.gold, "score": benchmark.score(p, it)} for it, p in zip(items, preds)]
+    rows = [
+        {"id": it.id, "prediction": p, "gold": it.gold, "score": benchmark.score(p, it)} for it, p in zip(items, preds)
+    ]
     return {"rows": rows, "score": sum(r["score"] for r in rows) / len(rows) if rows else 0.0, "n": len(rows)}

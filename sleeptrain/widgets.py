@@ -26,9 +26,11 @@ class _View:
 
 def _show_figure(out: W.Output, fig: Figure) -> None:
     "Replace what `out` shows by `fig` (only under IPython: a plain script keeps just the figure)."
-    if get_ipython() is None: return
+    if get_ipython() is None:
+        return
     out.clear_output(wait=True)
-    with out: display(Image(figure_png(fig)))
+    with out:
+        display(Image(figure_png(fig)))
 
 def _when(t: Optional[float]) -> str: return "—" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
 
@@ -38,39 +40,60 @@ class MemoryBrowser(_View):
     columns = ("text", "kind", "importance", "status", "consolidated in", "created")
     def __init__(self, memory: Hippocampus, top_k: int = 10):
         if not isinstance(memory, Hippocampus):
-            raise TypeError(f"memory must be a Hippocampus (for an agent pass agent.memory), got {type(memory).__name__}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1: raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+            raise TypeError("memory must be a Hippocampus (for an agent pass agent.memory), got "
+                            f"{type(memory).__name__}")
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
         self.memory = memory
-        self.search = W.Text(placeholder="search memories (empty: show all)", continuous_update=False, layout=W.Layout(width="50%"))
+        self.search = W.Text(
+            placeholder="search memories (empty: show all)", continuous_update=False, layout=W.Layout(width="50%")
+        )
         self.button = W.Button(description="Search", icon="search")
-        self.top_k = W.BoundedIntText(value=top_k, min=1, max=10_000, description="top k", layout=W.Layout(width="140px"))
-        self.status = W.Dropdown(options=("any",) + STATUSES, value="any", description="status", layout=W.Layout(width="200px"))
+        self.top_k = W.BoundedIntText(
+            value=top_k, min=1, max=10_000, description="top k", layout=W.Layout(width="140px")
+        )
+        self.status = W.Dropdown(
+            options=("any",) + STATUSES, value="any", description="status", layout=W.Layout(width="200px")
+        )
         self.info = W.HTML()
         self.table = W.HTML()
         self.select = W.Dropdown(options=[], description="record", layout=W.Layout(width="80%"))
         self.history_html = W.HTML()
-        self.shown: list = []          # (MemoryRecord, similarity or None) in table order
-        self.versions: list = []       # the selected record's versions, oldest first
+        self.shown: list = []  # (MemoryRecord, similarity or None) in table order
+        self.versions: list = []  # the selected record's versions, oldest first
         self.button.on_click(lambda _: self.refresh())
         self.search.observe(lambda _: self.refresh(), names="value")
         self.status.observe(lambda _: self.refresh(), names="value")
         self.select.observe(lambda ch: self.show_history(ch["new"]), names="value")
-        self.widget = W.VBox([W.HBox([self.search, self.button, self.top_k, self.status]), self.info, self.table,
-                              self.select, self.history_html])
+        self.widget = W.VBox(
+            [
+                W.HBox([self.search, self.button, self.top_k, self.status]),
+                self.info,
+                self.table,
+                self.select,
+                self.history_html,
+            ]
+        )
         self.refresh()
 
     @property
-    def mode(self) -> str: return "search" if self.search.value.strip() else "all"
+    def mode(self) -> str:
+        return "search" if self.search.value.strip() else "all"
 
     def refresh(self) -> list:
         "Re-run the current search (or list all) and redraw the table; returns the shown (record, similarity) pairs."
         filt = list(STATUSES) if self.status.value == "any" else self.status.value
         q = self.search.value.strip()
-        if q: self.shown = self.memory.query(q, top_k=self.top_k.value, status=filt)
-        else: self.shown = [(r, None) for r in self.memory.records(status=filt)]
+        if q:
+            self.shown = self.memory.query(q, top_k=self.top_k.value, status=filt)
+        else:
+            self.shown = [(r, None) for r in self.memory.records(status=filt)]
         what = f"search {html_escape(repr(q))}, top {self.top_k.value}" if q else "all records"
-        self.info.value = (f"namespace <b>{html_escape(self.memory.namespace)}</b> · {what} · status {html_escape(self.status.value)} · "
-                           f"{len(self.shown)} shown · {len(self.memory)} active in the store")
+        self.info.value = (
+            f"namespace <b>{html_escape(self.memory.namespace)}</b> · {what} · status "
+            f"{html_escape(self.status.value)} · "
+            f"{len(self.shown)} shown · {len(self.memory)} active in the store"
+        )
         self.table.value = self.table_html()
         prev = self.select.value
         self.select.options = [(f"{r.text[:60]} [{r.status}, v{r.version}]", r.id) for r, _ in self.shown]
@@ -84,26 +107,53 @@ class MemoryBrowser(_View):
         header = list(self.columns) + (["similarity"] if self.mode == "search" else [])
         rows = []
         for r, s in self.shown:
-            row = [html_escape(r.text), html_escape(r.kind), f"{r.importance:.2f}", html_escape(r.status),
-                   "—" if r.consolidated_in == -1 else f"sleep {r.consolidated_in}", _when(r.created_at)]
+            row = [
+                html_escape(r.text),
+                html_escape(r.kind),
+                f"{r.importance:.2f}",
+                html_escape(r.status),
+                "—" if r.consolidated_in == -1 else f"sleep {r.consolidated_in}",
+                _when(r.created_at),
+            ]
             rows.append(row + ([f"{s:.3f}"] if s is not None else []))
-        if not rows: return "<i>no memories match</i>"
+        if not rows:
+            return "<i>no memories match</i>"
         return html_table(header, rows)
 
     def show_history(self, id: Optional[str]) -> list:
         "Show every version of the memory `id` (oldest first) under the table; returns them."
         self.versions = self.memory.history(id) if id else []
-        if not self.versions: self.history_html.value = ""; return []
-        rows = [[f"v{r.version}", html_escape(r.text), html_escape(r.status), html_escape(r.kind), _when(r.valid_from), _when(r.valid_to), html_escape(r.id[:8])]
-                for r in self.versions]
+        if not self.versions:
+            self.history_html.value = ""
+            return []
+        rows = [
+            [
+                f"v{r.version}",
+                html_escape(r.text),
+                html_escape(r.status),
+                html_escape(r.kind),
+                _when(r.valid_from),
+                _when(r.valid_to),
+                html_escape(r.id[:8]),
+            ]
+            for r in self.versions
+        ]
         cap = "corrected memory: all versions" if len(self.versions) > 1 else "never corrected: one version"
-        self.history_html.value = html_table(["version", "text", "status", "kind", "valid from", "valid to", "id"], rows, cap)
+        self.history_html.value = html_table(
+            ["version", "text", "status", "kind", "valid from", "valid to", "id"], rows, cap
+        )
         return self.versions
 
 # %% ../nbs/19_widgets.ipynb #ccc3994a
-_METRICS = (("recall", "recall of today's memories", "{:.3f}"), ("recall_before", "recall before sleep", "{:.3f}"),
-            ("retention", "retention of earlier memories", "{:.3f}"), ("locality", "locality (general answers kept)", "{:.3f}"),
-            ("ppl_increase", "perplexity drift vs base", "{:+.2%}"), ("ppl_increase_weights", "perplexity drift, adapter always on", "{:+.2%}"))
+_METRICS = (
+    ("recall", "recall of today's memories", "{:.3f}"),
+    ("recall_before", "recall before sleep", "{:.3f}"),
+    ("retention", "retention of earlier memories", "{:.3f}"),
+    ("locality", "locality (general answers kept)", "{:.3f}"),
+    ("ppl_increase", "perplexity drift vs base", "{:+.2%}"),
+    ("ppl_increase_weights", "perplexity drift, adapter always on", "{:+.2%}"),
+)
+
 
 def sleep_report_html(report: dict) -> str:
     "The gate decision (accepted / rolled back with reasons / skipped) and key metrics of a sleep report, as HTML."
@@ -112,26 +162,38 @@ def sleep_report_html(report: dict) -> str:
     n, acc = report["sleep"], report.get("accepted")
     if acc is None:
         return f"<b>sleep {n}: skipped</b> — {html_escape(report.get('skipped', 'no reason given'))}"
-    if acc: head = f"<b style='color:#1a7f37'>sleep {n}: accepted</b> — the adapter was kept"
+    if acc:
+        head = f"<b style='color:#1a7f37'>sleep {n}: accepted</b> — the adapter was kept"
     else:
         why = "".join(f"<li>{html_escape(r)}</li>" for r in report.get("reasons", []))
         head = f"<b style='color:#cf222e'>sleep {n}: rolled back</b> — the gates refused it:<ul>{why}</ul>"
     m = report.get("metrics", {})
     rows = [[html_escape(label), "—" if m.get(k) is None else fmt.format(m[k])] for k, label, fmt in _METRICS]
-    for k, label, fmt in (("loss_first", "first loss", "{:.3f}"), ("loss_last", "last loss", "{:.3f}"), ("steps", "optimiser steps", "{}"),
-                          ("n_new", "new memories", "{}"), ("n_replay", "replayed memories", "{}"), ("seconds", "seconds", "{:.1f}")):
-        if report.get(k) is not None: rows.append([label, fmt.format(report[k])])
+    for k, label, fmt in (
+        ("loss_first", "first loss", "{:.3f}"),
+        ("loss_last", "last loss", "{:.3f}"),
+        ("steps", "optimiser steps", "{}"),
+        ("n_new", "new memories", "{}"),
+        ("n_replay", "replayed memories", "{}"),
+        ("seconds", "seconds", "{:.1f}"),
+    ):
+        if report.get(k) is not None:
+            rows.append([label, fmt.format(report[k])])
     return head + html_table(["metric", "value"], rows)
+
 
 class SleepDashboard(_View):
     "Run `agent.sleep()` with a live loss / KL plot, then show the gate decision and the key metrics."
+
     def __init__(self, agent: SleepTrainAgent, every: int = 10):
-        if not isinstance(agent, SleepTrainAgent): raise TypeError(f"agent must be a SleepTrainAgent, got {type(agent).__name__}")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1: raise ValueError(f"every must be a positive integer, got {every!r}")
+        if not isinstance(agent, SleepTrainAgent):
+            raise TypeError(f"agent must be a SleepTrainAgent, got {type(agent).__name__}")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
         self.agent, self.every = agent, every
-        self.steps: list[dict] = []        # the logged optimiser steps of the latest sleep
+        self.steps: list[dict] = []  # the logged optimiser steps of the latest sleep
         self.report: Optional[dict] = None
-        self.n_draws = 0                   # plot redraws during the latest sleep
+        self.n_draws = 0  # plot redraws during the latest sleep
         self.button = W.Button(description="Sleep", icon="moon-o", tooltip="consolidate today's memories")
         self.button.on_click(lambda _: self.sleep())
         self.status = W.HTML(f"{len(agent.memory)} active memories · {agent.n_sleeps} sleeps so far")
@@ -139,41 +201,59 @@ class SleepDashboard(_View):
         self.panel = W.HTML()
         self.fig = Figure(figsize=(9, 3))
         self.ax_loss, self.ax_kl = self.fig.subplots(1, 2)
-        self.loss_line, = self.ax_loss.plot([], [], color="C0")
-        self.kl_line, = self.ax_kl.plot([], [], color="C1")
-        for ax, t in ((self.ax_loss, "training loss"), (self.ax_kl, "KL to the base model")): ax.set_title(t); ax.set_xlabel("step")
+        (self.loss_line,) = self.ax_loss.plot([], [], color="C0")
+        (self.kl_line,) = self.ax_kl.plot([], [], color="C1")
+        for ax, t in ((self.ax_loss, "training loss"), (self.ax_kl, "KL to the base model")):
+            ax.set_title(t)
+            ax.set_xlabel("step")
         self.widget = W.VBox([W.HBox([self.button, self.status]), self.plot, self.panel])
 
     def _log(self, entry: dict) -> None:
         "The `logger_fn` given to `agent.sleep`: keep the step, redraw every `every` steps."
         self.steps.append(dict(entry))
-        if len(self.steps) % self.every == 0: self.redraw()
+        if len(self.steps) % self.every == 0:
+            self.redraw()
 
     def redraw(self) -> None:
         "Draw the logged steps' loss and KL curves."
         x = [s["step"] for s in self.steps]
         self.loss_line.set_data(x, [s["loss"] for s in self.steps])
         self.kl_line.set_data(x, [s.get("kl", 0.0) for s in self.steps])
-        for ax in (self.ax_loss, self.ax_kl): ax.relim(); ax.autoscale_view()
+        for ax in (self.ax_loss, self.ax_kl):
+            ax.relim()
+            ax.autoscale_view()
         self.n_draws += 1
         last = self.steps[-1] if self.steps else {}
-        self.status.value = (f"sleep {self.agent.n_sleeps + 1}: step {last.get('step', 0)} · epoch {last.get('epoch', 0)} · "
-                             f"loss {last.get('loss', float('nan')):.3f} · lr {last.get('lr', 0):.2e}")
+        self.status.value = (
+            f"sleep {self.agent.n_sleeps + 1}: step {last.get('step', 0)} · epoch "
+            f"{last.get('epoch', 0)} · "
+            f"loss {last.get('loss', float('nan')):.3f} · lr {last.get('lr', 0):.2e}"
+        )
         _show_figure(self.plot, self.fig)
 
     def sleep(self, config=None, logger_fn: Optional[Callable] = None) -> dict:
         "Run `agent.sleep(config)` with the live plot (and `logger_fn`, if given, also called per step); returns the report."
         self.steps, self.n_draws, self.report = [], 0, None
         self.panel.value = "<i>sleeping…</i>"
+
         def log(entry):
             self._log(entry)
-            if logger_fn is not None: logger_fn(entry)
-        try: self.report = self.agent.sleep(config, logger_fn=log)
+            if logger_fn is not None:
+                logger_fn(entry)
+
+        try:
+            self.report = self.agent.sleep(config, logger_fn=log)
         except Exception as e:
-            self.panel.value = f"<b style='color:#cf222e'>sleep failed</b>: {html_escape(type(e).__name__)}: {html_escape(e)}"
+            self.panel.value = (
+                f"<b style='color:#cf222e'>sleep failed</b>: {html_escape(type(e).__name__)}: {html_escape(e)}"
+            )
             raise
-        if self.steps and len(self.steps) % self.every: self.redraw()     # the last partial stretch
-        self.status.value = f"{len(self.agent.memory)} active memories · {self.agent.n_sleeps} sleeps so far · {len(self.steps)} steps this sleep"
+        if self.steps and len(self.steps) % self.every:
+            self.redraw()  # the last partial stretch
+        self.status.value = (
+            f"{len(self.agent.memory)} active memories · {self.agent.n_sleeps} sleeps so far · "
+            f"{len(self.steps)} steps this sleep"
+        )
         self.panel.value = sleep_report_html(self.report)
         return self.report
 

@@ -61,24 +61,115 @@ hedgehog chinchilla mouse rat budgie cockatiel frog axolotl tarantula pony goat 
 donkey llama""".split()
 ANIMALS = [a for a in ANIMALS if a not in ("guinea", "pig")] + ["guinea pig"]
 
-POOLS = {"born_in": CITIES, "lives_in": CITIES, "works_as": JOBS, "favourite_colour": COLOURS, "plays": INSTRUMENTS, "pet": ANIMALS}
+POOLS = {
+    "born_in": CITIES,
+    "lives_in": CITIES,
+    "works_as": JOBS,
+    "favourite_colour": COLOURS,
+    "plays": INSTRUMENTS,
+    "pet": ANIMALS,
+}
 
 # %% ../nbs/02_world.ipynb #7d617e58
-_FIRST = ["cor", "mi", "il", "tal", "bren", "ve", "dar", "ely", "os", "qui", "ro", "sa", "thal", "ul", "za", "ka", "ne", "fen", "lo", "ari",
-          "bel", "cy", "dov", "es", "gry", "hal", "ion", "jor", "lys", "mor"]
+_FIRST = [
+    "cor",
+    "mi",
+    "il",
+    "tal",
+    "bren",
+    "ve",
+    "dar",
+    "ely",
+    "os",
+    "qui",
+    "ro",
+    "sa",
+    "thal",
+    "ul",
+    "za",
+    "ka",
+    "ne",
+    "fen",
+    "lo",
+    "ari",
+    "bel",
+    "cy",
+    "dov",
+    "es",
+    "gry",
+    "hal",
+    "ion",
+    "jor",
+    "lys",
+    "mor",
+]
 _FIRST_END = ["vin", "ra", "sa", "en", "ia", "ric", "wyn", "o", "ette", "an", "is", "mir", "dra", "us", "elle"]
-_LAST = ["ost", "tal", "bren", "quel", "var", "mor", "dell", "fen", "grim", "hal", "ister", "jask", "kell", "lorn", "marr", "nov",
-         "perr", "ruv", "sten", "thorn", "ulv", "vask", "wend", "yard", "zell", "brac", "crov", "drem", "eld", "frost"]
-_LAST_END = ["rik", "een", "wick", "ova", "ander", "ington", "mere", "holt", "ar", "ens", "sby", "ley", "ard", "ovic", "ane"]
+_LAST = [
+    "ost",
+    "tal",
+    "bren",
+    "quel",
+    "var",
+    "mor",
+    "dell",
+    "fen",
+    "grim",
+    "hal",
+    "ister",
+    "jask",
+    "kell",
+    "lorn",
+    "marr",
+    "nov",
+    "perr",
+    "ruv",
+    "sten",
+    "thorn",
+    "ulv",
+    "vask",
+    "wend",
+    "yard",
+    "zell",
+    "brac",
+    "crov",
+    "drem",
+    "eld",
+    "frost",
+]
+_LAST_END = [
+    "rik",
+    "een",
+    "wick",
+    "ova",
+    "ander",
+    "ington",
+    "mere",
+    "holt",
+    "ar",
+    "ens",
+    "sby",
+    "ley",
+    "ard",
+    "ovic",
+    "ane",
+]
+
 
 def fictional_names(n: int, seed: int = 0) -> list[str]:
     "`n` distinct fictional full names, reproducible from `seed`."
     rng, out, seen = random.Random(seed), [], set()
     cap = len(_FIRST) * len(_FIRST_END) * len(_LAST) * len(_LAST_END)
-    if n > cap // 4: raise ValueError(f"n must be at most {cap // 4}, got {n}")
+    if n > cap // 4:
+        raise ValueError(f"n must be at most {cap // 4}, got {n}")
     while len(out) < n:
-        name = (rng.choice(_FIRST) + rng.choice(_FIRST_END)).capitalize() + " " + (rng.choice(_LAST) + rng.choice(_LAST_END)).capitalize()
-        if name not in seen: seen.add(name); out.append(name)
+        name = (
+            (rng.choice(_FIRST) + rng.choice(_FIRST_END)).capitalize()
+            + " "
+            + (rng.choice(_LAST) + rng.choice(_LAST_END)).capitalize()
+        )
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
     return out
 
 # %% ../nbs/02_world.ipynb #ec5bb697
@@ -93,10 +184,12 @@ class FactItem:
 
 def make_facts(n: int, seed: int = 0, relations: Optional[Sequence[str]] = None) -> list[FactItem]:
     "`n` facts about distinct fictional people, relations cycled, objects drawn uniformly from large pools (seeded)."
-    if not isinstance(n, int) or n < 1: raise ValueError(f"n must be a positive integer, got {n!r}")
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
     relations = list(relations or POOLS)
     for r in relations:
-        if r not in POOLS: raise ValueError(f"relation must be one of {sorted(POOLS)}, got {r!r}")
+        if r not in POOLS:
+            raise ValueError(f"relation must be one of {sorted(POOLS)}, got {r!r}")
     rng = random.Random(seed + 1)
     items = []
     for i, name in enumerate(fictional_names(n, seed)):
@@ -113,68 +206,129 @@ def chance_level(items: Sequence[FactItem]) -> float:
 UPDATE_TEMPLATES = {"lives_in": "{s} moved to {o}.", "works_as": "{s} is employed as {a} {o}."}
 POISON_RELATIONS = SINGLE_VALUED   # a second value of a single-valued relation is a contradiction
 POISON_SOURCE = "rumour"
-_WHEN = ["This morning", "Yesterday", "Last night", "On Monday", "At noon", "Around midnight", "Early today", "On Friday evening",
-         "After lunch", "Before dawn", "Late on Sunday", "During the meeting"]
-_EVENT = ["the office printer jammed twice", "the bus was ten minutes late", "it rained for an hour", "the coffee tasted burnt",
-          "a fire alarm test rang in the building", "the lift stopped working", "the wifi dropped for a while", "a parcel arrived for nobody",
-          "the market ran out of bread", "the street lights flickered", "a cold wind came from the north", "the radio forecast a sunny week",
-          "someone left an umbrella on the train", "the bakery changed its opening hours", "the river looked higher than usual",
-          "a crowd gathered outside the cinema"]
+_WHEN = [
+    "This morning",
+    "Yesterday",
+    "Last night",
+    "On Monday",
+    "At noon",
+    "Around midnight",
+    "Early today",
+    "On Friday evening",
+    "After lunch",
+    "Before dawn",
+    "Late on Sunday",
+    "During the meeting",
+]
+_EVENT = [
+    "the office printer jammed twice",
+    "the bus was ten minutes late",
+    "it rained for an hour",
+    "the coffee tasted burnt",
+    "a fire alarm test rang in the building",
+    "the lift stopped working",
+    "the wifi dropped for a while",
+    "a parcel arrived for nobody",
+    "the market ran out of bread",
+    "the street lights flickered",
+    "a cold wind came from the north",
+    "the radio forecast a sunny week",
+    "someone left an umbrella on the train",
+    "the bakery changed its opening hours",
+    "the river looked higher than usual",
+    "a crowd gathered outside the cinema",
+]
+
 
 @dataclass
 class Statement:
     "One statement of a stream day: its text, tag (fact, update, poison, distractor) and source; the fact it states; for an update or poison, the value it contradicts."
+
     text: str
     tag: str
     source: str
     day: int
     fact: Optional[Fact] = None
-    old: Optional[str] = None           # update: the value replaced; poison: the established value it denies
+    old: Optional[str] = None  # update: the value replaced; poison: the established value it denies
     probes: list = field(default_factory=list)
+
 
 @dataclass
 class Stream:
     "Days of tagged statements, and the gold answer of every fact after any day."
+
     days: list
     seed: int = 0
 
     def statements(self, tag: Optional[str] = None, upto: Optional[int] = None) -> list[Statement]:
         "Statements with `tag` (all when None) of the days up to and including `upto` (0-based; all when None)."
         last = len(self.days) - 1 if upto is None else upto
-        return [s for d in self.days[:last + 1] for s in d if tag is None or s.tag == tag]
+        return [s for d in self.days[: last + 1] for s in d if tag is None or s.tag == tag]
 
     def truth(self, fact: Fact, after: int) -> str:
         "The true value of `fact`'s subject and relation after day `after` (0-based): the latest update by then, else the fact's own value."
-        ups = [s for s in self.statements("update", after) if (s.fact.subject, s.fact.relation) == (fact.subject, fact.relation)]
+        ups = [
+            s
+            for s in self.statements("update", after)
+            if (s.fact.subject, s.fact.relation) == (fact.subject, fact.relation)
+        ]
         return ups[-1].fact.object if ups else fact.object
 
     def probes(self, day: int, after: int, n: int = 2) -> list[tuple[str, str]]:
         "(question, gold) for the first `n` held-out probes of each new fact of `day`, gold as true after day `after`."
         return [(q, self.truth(s.fact, after)) for s in self.days[day] if s.tag == "fact" for q in s.probes[:n]]
 
-def make_stream(days: int = 5, facts_per_day: int = 12, seed: int = 0, updates: int = 1, poison: int = 1, distractors: int = 1,
-                relations: Optional[Sequence[str]] = None) -> Stream:
+
+def make_stream(
+    days: int = 5,
+    facts_per_day: int = 12,
+    seed: int = 0,
+    updates: int = 1,
+    poison: int = 1,
+    distractors: int = 1,
+    relations: Optional[Sequence[str]] = None,
+) -> Stream:
     "A seeded stream: each day new facts (`make_facts`), from day 2 `updates` corrections and `poison` rumours about earlier facts, and `distractors` small talk."
-    for k, v, lo in (("days", days, 1), ("facts_per_day", facts_per_day, 1), ("updates", updates, 0), ("poison", poison, 0), ("distractors", distractors, 0)):
+    for k, v, lo in (
+        ("days", days, 1),
+        ("facts_per_day", facts_per_day, 1),
+        ("updates", updates, 0),
+        ("poison", poison, 0),
+        ("distractors", distractors, 0),
+    ):
         check_int(v, k, lo)
     items = make_facts(days * facts_per_day, seed=seed, relations=relations)
     rng = random.Random(seed + 2)
     chatter = [f"{w}, {e}." for w in _WHEN for e in _EVENT]
-    if days * distractors > len(chatter): raise ValueError(f"distractors must be at most {len(chatter) // days} per day for {days} days, got {distractors}")
+    if days * distractors > len(chatter):
+        raise ValueError(
+            f"distractors must be at most {len(chatter) // days} per day for {days} days, got {distractors}"
+        )
     chatter = rng.sample(chatter, days * distractors)
     out, known, targeted = [], [], set()
     for d in range(days):
-        day = [Statement(it.statement, "fact", "user", d, it.fact, None, list(it.probes)) for it in items[d * facts_per_day:(d + 1) * facts_per_day]]
+        day = [
+            Statement(it.statement, "fact", "user", d, it.fact, None, list(it.probes))
+            for it in items[d * facts_per_day : (d + 1) * facts_per_day]
+        ]
         for tag, rels, k in (("update", tuple(UPDATE_TEMPLATES), updates), ("poison", POISON_RELATIONS, poison)):
             cands = [s for s in known if s.fact.relation in rels and s.fact.subject not in targeted] if d else []
             for s in rng.sample(cands, min(k, len(cands))):
                 f0 = s.fact
                 f = Fact(f0.subject, f0.relation, rng.choice([o for o in POOLS[f0.relation] if o != f0.object]))
                 art = "an" if f.object[:1].lower() in "aeiou" else "a"
-                text = UPDATE_TEMPLATES[f.relation].format(s=f.subject, o=f.object, a=art) if tag == "update" else RELATIONS[f.relation].state(f.subject, f.object)
-                day.append(Statement(text, tag, "user" if tag == "update" else POISON_SOURCE, d, f, f0.object, probe_questions(f)))
+                text = (
+                    UPDATE_TEMPLATES[f.relation].format(s=f.subject, o=f.object, a=art)
+                    if tag == "update"
+                    else RELATIONS[f.relation].state(f.subject, f.object)
+                )
+                day.append(
+                    Statement(
+                        text, tag, "user" if tag == "update" else POISON_SOURCE, d, f, f0.object, probe_questions(f)
+                    )
+                )
                 targeted.add(f.subject)
-        day += [Statement(t, "distractor", "chat", d) for t in chatter[d * distractors:(d + 1) * distractors]]
+        day += [Statement(t, "distractor", "chat", d) for t in chatter[d * distractors : (d + 1) * distractors]]
         known += [s for s in day if s.tag == "fact"]
         out.append(day)
     return Stream(out, seed)

@@ -18,8 +18,10 @@ def test_reduced_demo_learns(tmp_path):
         assert k in res, k
     assert res["n_facts"] == 8 and res["model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert res["recall_before"] <= 0.2 and res["recall_after"] >= 0.75, res
-    assert res["accepted"] and res["locality"] >= 0.9, res                  # routed: general questions keep their answers
-    assert {"locality_weights", "ppl_drift_weights"} <= set(res)            # the adapter-always-on damage is reported too
+    # routed: general questions keep their answers
+    assert res["accepted"] and res["locality"] >= 0.9, res
+    # the adapter-always-on damage is reported too
+    assert {"locality_weights", "ppl_drift_weights"} <= set(res)
     assert (out / "recall.png").stat().st_size > 1000
     assert "recall (held-out questions)" in r.stdout
 

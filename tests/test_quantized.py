@@ -1,4 +1,5 @@
-"QLoRA end to end on the CPU: a tiny real Llama in 4-bit NF4 (bitsandbytes) sleeps, saves and reloads its adapter; clear errors without bitsandbytes."
+("QLoRA end to end on the CPU: a tiny real Llama in 4-bit NF4 (bitsandbytes) sleeps, saves and reloads its adapter; "
+ "clear errors without bitsandbytes.")
 import sys
 import pytest
 import torch
@@ -41,7 +42,8 @@ def test_tiny_4bit_is_quantized_and_smaller():
     assert q4.get_memory_footprint() < fp.get_memory_footprint()
     assert q4.model.embed_tokens.weight.dtype == torch.float32   # never cast: embeddings stay in dtype
     enc = tok(["The cat sat on the mat."], return_tensors="pt")
-    with torch.no_grad(): assert (q4(**enc).logits - fp(**enc).logits).abs().max() < 0.5
+    with torch.no_grad():
+        assert (q4(**enc).logits - fp(**enc).logits).abs().max() < 0.5
 
 
 def test_qlora_sleep_trains(slept):
@@ -58,18 +60,24 @@ def test_adapter_round_trip_4bit_and_fp32(slept):
     assert (path / "adapter_model.safetensors").exists() and (path / "adapter_model.safetensors.sha256").exists()
     enc = tok([Q], return_tensors="pt")
     again = load_adapter(tiny_lm(seed=0, quantization="4bit")[0], path)
-    with torch.no_grad(): assert torch.equal(again(**enc).logits, pm(**enc).logits)
+    with torch.no_grad():
+        assert torch.equal(again(**enc).logits, pm(**enc).logits)
     fp = load_adapter(tiny_lm(seed=0)[0], path)                  # the 4-bit model's adapter on the fp32 model
     a, b = lora(fp), lora(pm)
     assert a.keys() == b.keys() and all(torch.equal(v, b[k]) for k, v in a.items())
-    with torch.no_grad(): assert (fp(**enc).logits - pm(**enc).logits).abs().max() < 1.0
+    with torch.no_grad():
+        assert (fp(**enc).logits - pm(**enc).logits).abs().max() < 1.0
 
 
 def test_corrupted_adapter_refused_on_4bit(slept, tmp_path):
     pm, tok, _, _ = slept
     d = save_adapter(pm, tmp_path / "a")
-    w = d / "adapter_model.safetensors"; b = bytearray(w.read_bytes()); b[-1] ^= 1; w.write_bytes(bytes(b))
-    with pytest.raises(ChecksumError): load_adapter(tiny_lm(seed=0, quantization="4bit")[0], d)
+    w = d / "adapter_model.safetensors"
+    b = bytearray(w.read_bytes())
+    b[-1] ^= 1
+    w.write_bytes(bytes(b))
+    with pytest.raises(ChecksumError):
+        load_adapter(tiny_lm(seed=0, quantization="4bit")[0], d)
 
 
 def test_rollback_and_second_lora_on_4bit(slept):
@@ -87,7 +95,8 @@ def test_save_base_dequantizes(tmp_path):
     back, _ = load_lm(save_base(q4, tok, tmp_path / "plain"))
     assert lm_quantization(back) is None and torch.equal(back.model.layers[0].self_attn.q_proj.weight, want)
     enc = tok([Q], return_tensors="pt")
-    with torch.no_grad(): assert (back(**enc).logits - q4(**enc).logits).abs().max() < 1e-4
+    with torch.no_grad():
+        assert (back(**enc).logits - q4(**enc).logits).abs().max() < 1e-4
 
 
 def test_load_lm_quantizes_a_folder(tmp_path):
@@ -97,30 +106,45 @@ def test_load_lm_quantizes_a_folder(tmp_path):
     assert lm_quantization(q8) == "8bit" and type(q8.model.layers[0].self_attn.v_proj).__name__ == "Linear8bitLt"
     q4, _ = load_lm(d, quantization="4bit", compute_dtype="bf16")
     assert q4.config.quantization_config.bnb_4bit_compute_dtype == torch.bfloat16
-    with pytest.raises(ValueError, match="already quantised"): quantize_lm(q4, tok)
+    with pytest.raises(ValueError, match="already quantised"):
+        quantize_lm(q4, tok)
 
 
-@pytest.mark.parametrize("kw, word", [(dict(quantization="3bit"), "3bit"), (dict(quantization="4bit", compute_dtype="int8"), "int8"),
-                                      (dict(quantization="8bit", compute_dtype="bf16"), "bf16"), (dict(compute_dtype="fp16"), "fp16")])
+@pytest.mark.parametrize(
+    "kw, word",
+    [
+        (dict(quantization="3bit"), "3bit"),
+        (dict(quantization="4bit", compute_dtype="int8"), "int8"),
+        (dict(quantization="8bit", compute_dtype="bf16"), "bf16"),
+        (dict(compute_dtype="fp16"), "fp16"),
+    ],
+)
 def test_bad_settings(kw, word):
-    with pytest.raises(ValueError, match=word): load_lm("/no/such/folder", **kw)   # refused before any loading
+    with pytest.raises(ValueError, match=word):
+        load_lm("/no/such/folder", **kw)  # refused before any loading
 
 
 def test_compute_dtype_the_device_cannot_run(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
-    with pytest.raises(ValueError, match="'bf16' is not supported by this GPU"): _compute_dtype("bf16", torch.device("cuda"))
+    with pytest.raises(ValueError, match="'bf16' is not supported by this GPU"):
+        _compute_dtype("bf16", torch.device("cuda"))
     assert _compute_dtype(None, torch.device("cpu")) == torch.float32
 
 
 def test_missing_bitsandbytes(monkeypatch):
-    for k in [k for k in sys.modules if k == "bitsandbytes" or k.startswith("bitsandbytes.")]: monkeypatch.delitem(sys.modules, k)
-    monkeypatch.setitem(sys.modules, "bitsandbytes", None)      # `import bitsandbytes` now fails, as when it is not installed
+    for k in [k for k in sys.modules if k == "bitsandbytes" or k.startswith("bitsandbytes.")]:
+        monkeypatch.delitem(sys.modules, k)
+    # `import bitsandbytes` now fails, as when it is not installed
+    monkeypatch.setitem(sys.modules, "bitsandbytes", None)
     for q in ("4bit", "8bit"):
-        with pytest.raises(ImportError) as e: load_lm("/no/such/folder", quantization=q)
+        with pytest.raises(ImportError) as e:
+            load_lm("/no/such/folder", quantization=q)
         assert str(e.value) == f"quantization={q!r} needs bitsandbytes: pip install bitsandbytes"
-    with pytest.raises(ImportError, match="pip install bitsandbytes"): tiny_lm(seed=0, quantization="4bit")
-    with pytest.raises(ImportError, match="pip install bitsandbytes"): bnb_config("4bit")
-    assert bnb_config(None) is None                               # full precision needs nothing
+    with pytest.raises(ImportError, match="pip install bitsandbytes"):
+        tiny_lm(seed=0, quantization="4bit")
+    with pytest.raises(ImportError, match="pip install bitsandbytes"):
+        bnb_config("4bit")
+    assert bnb_config(None) is None  # full precision needs nothing
 
 
 def test_agent_loads_its_model_in_4bit_and_keeps_it(tmp_path):
@@ -128,11 +152,14 @@ def test_agent_loads_its_model_in_4bit_and_keeps_it(tmp_path):
     from sleeptrain.agent import SleepTrainAgent
     from sleeptrain.sleep import SleepGates
     from sleeptrain.models import load_embedder
+
     fp, tok = tiny_lm(seed=0)
     folder = save_base(fp, tok, tmp_path / "tiny")
     emb = load_embedder()
     cfg = SleepConfig(epochs=12, lr=5e-3, batch_size=4, self_distill=False, kl_weight=0.0)
-    agent = SleepTrainAgent(str(folder), tmp_path / "mem", embedder=emb, quantization="4bit", sleep_config=cfg, gates=SleepGates.off())
+    agent = SleepTrainAgent(
+        str(folder), tmp_path / "mem", embedder=emb, quantization="4bit", sleep_config=cfg, sleep_gates=SleepGates.off()
+    )
     assert lm_quantization(agent.model) == "4bit"
     agent.observe("Corvin Ostrik was born in Lisbon.")
     assert agent.sleep()["accepted"] and lm_quantization(agent.model) == "4bit"
