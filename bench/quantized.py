@@ -120,7 +120,8 @@ def run(args, echo=print) -> dict:
             )
             echo(
                 f"{label}: {row['footprint_mb']:.1f} MB ({row['source']}); base recall {row['base_recall']:.3f}, "
-                f"general {row['base_general_acc']:.3f} ({row['n_locality']} locality questions), perplexity {row['base_ppl']:.2f}",
+                f"general {row['base_general_acc']:.3f} ({row['n_locality']} locality questions), "
+                f"perplexity {row['base_ppl']:.2f}",
                 flush=True,
             )
             decisions = agent.observe(statements)
@@ -147,7 +148,8 @@ def run(args, echo=print) -> dict:
             echo(
                 f"{label}: sleep {row['sleep_seconds']:.0f}s (training {row['train_seconds']:.0f}s, {row['steps']} "
                 f"steps, loss {row['loss_first']:.3f} -> {row['loss_last']:.3f}); "
-                f"recall {row['recall']:.3f}, locality {f3(row['locality'])}, perplexity drift {f3(row['ppl_drift'], '+')}; "
+                f"recall {row['recall']:.3f}, locality {f3(row['locality'])}, "
+                f"perplexity drift {f3(row['ppl_drift'], '+')}; "
                 f"default gates: {'accept' if not row['default_gates'] else '; '.join(row['default_gates'])}",
                 flush=True,
             )
@@ -173,7 +175,8 @@ def run(args, echo=print) -> dict:
     rr = f"{res['recall_ratio']:.3f}" if res["recall_ratio"] is not None else "n/a (fp32 recall is 0)"
     echo(
         f"{args.quantization} / fp32: recall {q['recall']:.3f} / {fp['recall']:.3f} = {rr} (target >= 0.95); "
-        f"footprint {fp['footprint_mb']:.1f} / {q['footprint_mb']:.1f} MB = {res['footprint_ratio']:.2f}x smaller (target >= 3x); "
+        f"footprint {fp['footprint_mb']:.1f} / {q['footprint_mb']:.1f} MB = {res['footprint_ratio']:.2f}x smaller "
+        "(target >= 3x); "
         f"sleep {res['sleep_seconds_ratio']:.2f}x the time; locality {f3(q['locality'])} vs {f3(fp['locality'])}; "
         f"perplexity drift {f3(q['ppl_drift'], '+')} vs {f3(fp['ppl_drift'], '+')}",
         flush=True,

@@ -11,7 +11,6 @@ LoRA. Prints a table and ends with one line of JSON (`--json FILE` writes it too
 """
 import argparse, json, math, random, sys, time
 from dataclasses import replace
-from pathlib import Path
 
 
 def parse(argv):
@@ -47,22 +46,13 @@ def parse(argv):
 
 def main(argv=None) -> int:
     a = parse(sys.argv[1:] if argv is None else argv)
-    import torch
     from peft import PeftModel, get_peft_model_state_dict, set_peft_model_state_dict
     from sleeptrain.core import seed_everything
-    from sleeptrain.models import load_lm, tiny_lm, generate, perplexity
-    from sleeptrain.sleep import (
-        SleepConfig,
-        add_lora,
-        train_lora,
-        teacher_pairs,
-        rehearsal_pairs,
-        GENERAL_QUESTIONS,
-        GENERAL_TEXT,
-    )
+    from sleeptrain.models import load_lm, tiny_lm
+    from sleeptrain.sleep import SleepConfig, add_lora, train_lora, teacher_pairs, rehearsal_pairs
+    from sleeptrain.evaluation import record_references, model_view, ask as ask_sets, evaluate
     from sleeptrain.teacher import TemplateTeacher
     from sleeptrain.world import make_facts, chance_level
-    from sleeptrain.metrics import score, contains
     from sleeptrain.share import ShareSubspace, ShareConfig, trainable_parameters
 
     t0 = time.time()
@@ -75,12 +65,12 @@ def main(argv=None) -> int:
     items = make_facts((a.days + 1) * a.facts, seed=a.seed)
     day_items = [items[d * a.facts : (d + 1) * a.facts] for d in range(a.days + 1)]  # the last day is the "new day"
     probes = [[(q, it.answer) for it in day for q in it.probes[:2]] for day in day_items]
-    ask = lambda model, qs: score(
-        generate(model, tok, [q for q, _ in qs], max_new_tokens=24, desc="answering"), [g for _, g in qs]
-    )
-    base_general = generate(base, tok, [q for q, _ in GENERAL_QUESTIONS], max_new_tokens=24, desc="base general")
-    loc_set = [(q, g) for (q, g), ans in zip(GENERAL_QUESTIONS, base_general) if contains(ans, g)]
-    base_ppl = perplexity(base, tok, GENERAL_TEXT)
+    refs = record_references(base, tok)        # the locality set and base perplexity, as the agent's gates use them
+
+    def ask(model, qs):
+        "Recall of `model` on the (question, answer) pairs `qs`."
+        return ask_sets(model_view(model, tok, max_new_tokens=24).answer, {"facts": qs})[0]["facts"]
+
     res = {
         "days": a.days,
         "facts_per_day": a.facts,
@@ -91,14 +81,16 @@ def main(argv=None) -> int:
         "weight": a.w,
         "chance_level": chance_level(items),
         "base_recall": [ask(base, p) for p in probes[: a.days]],
-        "n_locality": len(loc_set),
-        "base_ppl": base_ppl,
+        "n_locality": len(refs.locality),
+        "base_ppl": refs.ppl,
     }
 
     day_pairs = [teacher_pairs(TemplateTeacher(), [it.statement for it in day]) for day in day_items]
 
     def train_day(d, model=None, lr=None, replay=False):
-        "A fresh adapter (or the given model) trained on day d's facts (at learning rate `lr`, default the LoRA's), alone or with the earlier days' facts rehearsed as the agent's sleep rehearses them (seeded); (trained model, seconds)."
+        """A fresh adapter (or the given model) trained on day d's facts (at learning rate `lr`, default the LoRA's),
+        alone or with the earlier days' facts rehearsed as the agent's sleep rehearses them (seeded).
+        Returns (trained model, seconds)."""
         pm = model if model is not None else add_lora(base, cfg)
         pairs, old = list(day_pairs[d]), [it.statement for e in range(d) for it in day_items[e]]
         # SleepConfig's replay: at most replay_ratio old facts per new one, replay_pairs of each one's pairs
@@ -133,12 +125,15 @@ def main(argv=None) -> int:
 
     def judge(name, model, extra):
         "Recall of every day's facts with one model, plus its damage (locality, perplexity drift)."
-        by_day = [ask(model, p) for p in probes[: a.days]]
+        days = {f"day {d + 1}": p for d, p in enumerate(probes[: a.days])}
+        facts, _ = ask_sets(model_view(model, tok, max_new_tokens=24).answer, days)
+        damage = evaluate({"": model_view(model, tok)}, refs)   # at the references' answer length
+        by_day = [facts[name] for name in days]
         row = {
             "recall_by_day": by_day,
             "recall": sum(by_day) / a.days,
-            "locality": ask(model, loc_set) if loc_set else None,
-            "ppl_drift": perplexity(model, tok, GENERAL_TEXT) / base_ppl - 1,
+            "locality": damage["locality"],
+            "ppl_drift": damage["ppl_drift"],
             **extra,
         }
         row["recall_vs_separate"] = row["recall"] / res["separate"]["recall"] if res["separate"]["recall"] else None
@@ -194,8 +189,9 @@ def main(argv=None) -> int:
     base = pm.unload()
     best_peft = max((v["recall"] for v in res["peft"].values() if v["recall"] is not None), default=None)
 
-    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), with the earlier days' facts rehearsed
-    # beside the new ones as the agent's sleep rehearses them (replay_pairs of each), then absorbed (ShareConfig defaults)
+    # the agent's scheme: each day learnt on top of the merged earlier days (frozen), with the earlier days' facts
+    # rehearsed beside the new ones as the agent's sleep rehearses them (replay_pairs of each), then absorbed
+    # (ShareConfig defaults)
     sc = ShareConfig()
     top, modes, ts = sc.fit([adapters[0]]), ["lora"], time.time()
     for d in range(1, a.days):

@@ -12,12 +12,12 @@ def render(nb_path: Path) -> str:
     parts = []
     for cell in nb["cells"]:
         src = "".join(cell["source"]).strip("\n")
-        if not src or any(l.strip().startswith(("#| hide", "#|hide")) for l in src.splitlines()[:3]):
+        if not src or any(line.strip().startswith(("#| hide", "#|hide")) for line in src.splitlines()[:3]):
             continue
         if cell["cell_type"] == "markdown":
             parts.append(src.replace("](images/", "](nbs/images/"))
         elif cell["cell_type"] == "code":
-            code = "\n".join(l for l in src.splitlines() if not l.startswith("#|"))
+            code = "\n".join(line for line in src.splitlines() if not line.startswith("#|"))
             parts.append(f"```python\n{code}\n```")
     return HEADER + "\n\n".join(parts) + "\n"
 

@@ -91,32 +91,37 @@ def check_choice(value: Any, field: str, choices: Sequence) -> Any:
         raise ValueError(f"{field} must be one of {tuple(choices)}, got {value!r}")
     return value
 
-# %% ../nbs/00_core.ipynb #840ba4a2
+# %% ../nbs/00_core.ipynb #53b0161b
 def positive_int(value: Any, field: str) -> int:
     "A check: an integer >= 1."
     return check_int(value, field, 1)
 
+# %% ../nbs/00_core.ipynb #512d8599
 def non_negative_int(value: Any, field: str) -> int:
     "A check: an integer >= 0."
     return check_int(value, field, 0)
 
+# %% ../nbs/00_core.ipynb #9e543325
 def in_range(lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False, hi_open: bool = False):
     "A check: a finite number within the bounds."
     return lambda value, field: check_number(value, field, lo, hi, lo_open, hi_open)
 
+# %% ../nbs/00_core.ipynb #16629af2
 def one_of(*choices):
     "A check: one of `choices`."
     return lambda value, field: check_choice(value, field, choices)
 
+# %% ../nbs/00_core.ipynb #e7e781eb
 def optional(check):
     "A check that lets None through and applies `check` to anything else."
     return lambda value, field: value if value is None else check(value, field)
 
-# %% ../nbs/00_core.ipynb #c0bb92a7
+# %% ../nbs/00_core.ipynb #85b11da2
 def checked(default: Any, check, **kwargs):
     "A dataclass field whose value `check(value, 'Class.field')` validates when `validate_fields` runs."
     return dataclasses.field(default=default, metadata={"check": check}, **kwargs)
 
+# %% ../nbs/00_core.ipynb #271bd99d
 def validate_fields(obj) -> None:
     "Run the check of every `checked` field of the dataclass `obj` (call it from `__post_init__`)."
     for f in dataclasses.fields(obj):
@@ -187,7 +192,7 @@ def progress(iterable=None, **kwargs):
     kwargs.setdefault("dynamic_ncols", True)
     return tqdm(iterable, **kwargs)
 
-# %% ../nbs/00_core.ipynb #8bb7e77e
+# %% ../nbs/00_core.ipynb #071b1916
 def atomic_write_bytes(path, data: bytes) -> Path:
     "Write `data` to `path` atomically (temp file in the same folder, fsync, rename)."
     path = Path(path)
@@ -204,10 +209,12 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #803181bf
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` (UTF-8) to `path` atomically."
     return atomic_write_bytes(path, text.encode("utf-8"))
 
+# %% ../nbs/00_core.ipynb #01a7ca24
 def atomic_write_json(path, obj, indent: int = 2) -> Path:
     "Write `obj` as JSON to `path` atomically."
     return atomic_write_text(path, json.dumps(obj, indent=indent, sort_keys=True, default=str) + "\n")
@@ -240,7 +247,7 @@ def atomic_dir(path, overwrite: bool = True):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-# %% ../nbs/00_core.ipynb #5c6ecc5c
+# %% ../nbs/00_core.ipynb #b1a911de
 def sha256_file(path) -> str:
     "Hex SHA-256 of a file, read in 1 MiB blocks."
     h = hashlib.sha256()
@@ -249,14 +256,17 @@ def sha256_file(path) -> str:
             h.update(block)
     return h.hexdigest()
 
+# %% ../nbs/00_core.ipynb #bac6faec
 def write_sidecar(path) -> Path:
     "Write `<path>.sha256` holding the file's SHA-256 (atomically); returns the sidecar path."
     path = Path(path)
     return atomic_write_text(path.with_name(path.name + ".sha256"), f"{sha256_file(path)}  {path.name}\n")
 
+# %% ../nbs/00_core.ipynb #a0358a9d
 class ChecksumError(OSError):
     "A saved file does not match its SHA-256 sidecar (corrupted or changed after saving)."
 
+# %% ../nbs/00_core.ipynb #b3308b95
 def verify_sidecar(path) -> Path:
     "Check `path` against `<path>.sha256`; raise `ChecksumError` naming the file if missing, malformed or different."
     path = Path(path)

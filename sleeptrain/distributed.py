@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 from typing import Callable, Sequence
 import torch
+from .core import check_int
 
 # %% auto #0
 __all__ = ['distributed', 'dist_state', 'rank_world', 'is_main_process', 'barrier', 'broadcast_object', 'on_main',
            'process_device', 'shard', 'all_reduce_grads', 'broadcast_params']
 
-# %% ../nbs/05_distributed.ipynb #05cae93a
+# %% ../nbs/05_distributed.ipynb #b91063fd
 def distributed() -> bool:
     "Whether this process is one of several started by a launcher (`accelerate launch`, `torchrun`): `WORLD_SIZE` > 1."
     try:
@@ -20,6 +21,7 @@ def distributed() -> bool:
     except ValueError:
         return False
 
+# %% ../nbs/05_distributed.ipynb #11ecb630
 def dist_state():
     ("accelerate's `PartialState` under a multi-process launch (its first use initialises the process group: gloo on "
      "the CPU, nccl on CUDA), or None without one.")
@@ -33,23 +35,26 @@ def dist_state():
                            f"({s.distributed_type}); launch with `accelerate launch` or `torchrun`")
     return s
 
+# %% ../nbs/05_distributed.ipynb #e2c3f664
 def rank_world() -> tuple[int, int]:
     "(rank, number of processes) of this process: (0, 1) without a launcher."
     s = dist_state()
     return (s.process_index, s.num_processes) if s is not None else (0, 1)
 
+# %% ../nbs/05_distributed.ipynb #8d8820a6
 def is_main_process() -> bool:
     ("Whether this process is the one that writes (adapters, metadata, memory): always without a launcher, rank 0 "
-     "under "
-     "one.")
+     "under one.")
     return rank_world()[0] == 0
 
+# %% ../nbs/05_distributed.ipynb #393985c0
 def barrier() -> None:
     "Wait until every process reaches this point (a no-op without a launcher)."
     s = dist_state()
     if s is not None:
         s.wait_for_everyone()
 
+# %% ../nbs/05_distributed.ipynb #bea2b2bc
 def broadcast_object(obj, src: int = 0):
     "The picklable `obj` of process `src`, on every process (`obj` itself without a launcher)."
     if not distributed():
@@ -60,6 +65,7 @@ def broadcast_object(obj, src: int = 0):
     broadcast_object_list(box, from_process=src)
     return box[0]
 
+# %% ../nbs/05_distributed.ipynb #70d26147
 def _picklable(x) -> bool:
     import pickle
     try:
@@ -88,35 +94,28 @@ def on_main(fn: Callable, *args, **kwargs):
         raise err
     return res
 
+# %% ../nbs/05_distributed.ipynb #4abd7505
 def process_device():
     ("The accelerator a process should load its model onto under a launcher (`cuda:<local rank>`), or None (no "
      "launcher, or CPU processes: the usual choice).")
     s = dist_state()
     return s.device if s is not None and s.device.type != "cpu" else None
 
+# %% ../nbs/05_distributed.ipynb #16c74b6a
 def shard(items: Sequence, rank: int, world: int, count: Callable[[Sequence], float] = len) -> tuple[list, float]:
     ("Process `rank`'s share of a global batch `items` (every `world`-th item from the `rank`-th) and its weight "
      "`count(share) / count(items)`: the shards' mean losses, so weighted, add up to the mean over the whole batch.")
-    if (
-        isinstance(world, bool)
-        or not isinstance(world, int)
-        or world < 1
-        or isinstance(rank, bool)
-        or not isinstance(rank, int)
-        or not 0 <= rank < world
-    ):
-        raise ValueError(
-            f"shard needs an integer world >= 1 and rank in [0, world), got rank={rank!r}, world={world!r}"
-        )
+    world = check_int(world, "world", 1)
+    rank = check_int(rank, "rank", 0, world - 1, why=f" for world={world}")
     part = list(items[rank::world])
     total = count(items)
     return part, (count(part) / total if part and total else 0.0)
 
-
+# %% ../nbs/05_distributed.ipynb #48d54c98
 def all_reduce_grads(params: Sequence[torch.Tensor], extra: Sequence[float] = ()) -> list[float]:
-    "Sum the gradients of `params` (a missing one counts as zeros) and the numbers `extra` over the processes, in one all-reduce; the gradients are replaced by the sums, the summed `extra` returned."
+    ("Sum the gradients of `params` (a missing one counts as zeros) and the numbers `extra` over the processes, in "
+     "one all-reduce; the gradients are replaced by the sums, the summed `extra` returned.")
     from accelerate.utils import reduce
-
     dev = params[0].device
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
     flat = torch.cat(
@@ -130,12 +129,11 @@ def all_reduce_grads(params: Sequence[torch.Tensor], extra: Sequence[float] = ()
         off += g.numel()
     return flat[off:].tolist()
 
-
+# %% ../nbs/05_distributed.ipynb #56eddf5f
 @torch.no_grad()
 def broadcast_params(params: Sequence[torch.Tensor], src: int = 0) -> None:
     "Give every process the values of `params` on process `src` (one broadcast)."
     from accelerate.utils import broadcast
-
     dev = params[0].device
     flat = broadcast(torch.cat([p.detach().reshape(-1).to(dev, torch.float32) for p in params]), from_process=src)
     off = 0

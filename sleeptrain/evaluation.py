@@ -49,13 +49,14 @@ def record_references(model, tok, questions: Sequence[tuple[str, str]] = GENERAL
     return References(dict(zip((q for q, _ in questions), answers)), locality_set(questions, answers), ppl,
                       score(answers, [gold for _, gold in questions]))
 
-# %% ../nbs/13_evaluation.ipynb #533cc9e3
+# %% ../nbs/13_evaluation.ipynb #ffb9aa96
 @dataclass
 class View:
     "One way of answering: `answer(questions) -> answers`, and `perplexity(texts) -> float` when it models text."
     answer: Callable[[list], list]
     perplexity: Optional[Callable[[list], float]] = None
 
+# %% ../nbs/13_evaluation.ipynb #d10fcb51
 def model_view(model, tok, max_new_tokens: int = 32, desc: str = "answering") -> View:
     "The view of `model` as it is (adapters as they are): greedy answers and perplexity."
     return View(lambda qs: generate(model, tok, qs, max_new_tokens=max_new_tokens, desc=desc),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 from fastcore.basics import patch
-from .core import check_text, check_identifier, check_int, check_number
+from .core import check_choice, check_text, check_identifier, check_int, check_number
 from .schema import MemoryRecord
 
 # %% auto #0
@@ -80,7 +80,6 @@ _DEFAULTS = {
     "valid_to": "CAST(NULL AS DOUBLE)",
 }
 
-
 def memory_schema(dim: int) -> pa.Schema:
     "The Arrow schema of a memory table with `dim`-dimensional embeddings."
     types = {
@@ -97,10 +96,9 @@ def memory_schema(dim: int) -> pa.Schema:
         cols + [pa.field("embedding", pa.list_(pa.float32(), dim))], metadata={"sleeptrain_schema": str(SCHEMA_VERSION)}
     )
 
-
+# %% ../nbs/06_memory.ipynb #f84aa66c
 class SchemaError(RuntimeError):
     "A memory table that this version of SleepTrain cannot read or migrate."
-
 
 def _migrate(table, uri: str) -> list[str]:
     "Bring an older table up to the current schema; returns the columns added (raises `SchemaError` when impossible)."
@@ -139,9 +137,7 @@ class Hippocampus:
         self.table_name = check_identifier(table, "table")
         self.max_chars = check_int(max_chars, "max_chars", 1)
         self.index_threshold = check_int(index_threshold, "index_threshold", 1)
-        if index_type not in INDEX_TYPES:
-            raise ValueError(f"index_type must be one of {INDEX_TYPES}, got {index_type!r:.80}")
-        self.index_type = index_type
+        self.index_type = check_choice(index_type, "index_type", INDEX_TYPES)
         self.num_partitions = check_int(num_partitions, "num_partitions", 1)
         self.nprobes, self.ef = check_int(nprobes, "nprobes", 1), check_int(ef, "ef", 1)
         self.refine_factor = None if refine_factor is None else check_int(refine_factor, "refine_factor", 0)
@@ -166,65 +162,104 @@ class Hippocampus:
             except ValueError:                   # its folder exists but another writer is still creating it
                 pass
 
-    @property
-    def embedder(self):
-        "The sentence embedder (loaded on first use: the offline default unless one was given)."
-        if self._embedder is None:
-            from sleeptrain.models import load_embedder
-            self._embedder = load_embedder()
-        return self._embedder
+# %% ../nbs/06_memory.ipynb #db22af3b
+@patch(as_prop=True)
+def embedder(self: Hippocampus):
+    "The sentence embedder (loaded on first use: the offline default unless one was given)."
+    if self._embedder is None:
+        from sleeptrain.models import load_embedder
+        self._embedder = load_embedder()
+    return self._embedder
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        "Unit-norm float32 embeddings of `texts`, batched."
-        if self._embedder is False:
-            raise ValueError("embedder is False for this store: pass precomputed embeddings= to upsert/supersede")
-        return np.asarray(
-            self.embedder.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False),
-            dtype=np.float32,
+@patch
+def embed(self: Hippocampus, texts: Sequence[str]) -> np.ndarray:
+    "Unit-norm float32 embeddings of `texts`, batched."
+    if self._embedder is False:
+        raise ValueError("embedder is False for this store: pass precomputed embeddings= to upsert/supersede")
+    return np.asarray(
+        self.embedder.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False),
+        dtype=np.float32,
+    )
+
+# %% ../nbs/06_memory.ipynb #036c8365
+@patch(as_prop=True)
+def dim(self: Hippocampus) -> Optional[int]:
+    "Embedding dimension of the table (None before the first write)."
+    return None if self._table is None else self._table.schema.field("embedding").type.list_size
+
+@patch(as_prop=True)
+def log_path(self: Hippocampus) -> Optional[Path]:
+    "The JSONL write log (local stores only)."
+    return None if "://" in self.uri else Path(self.uri) / f"{self.table_name}.log.jsonl"
+
+@patch(as_prop=True)
+def version(self: Hippocampus) -> int:
+    "The table's current LanceDB version (0 before the first write)."
+    return 0 if self._table is None else self._table.version
+
+@patch
+def _log(self: Hippocampus, op: str, ids: Sequence[str]):
+    if self.log_path is None:
+        return
+    entry = {"op": op, "ids": list(ids), "namespace": self.namespace, "version": self.version, "time": time.time()}
+    with open(self.log_path, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+
+@patch
+def _writable(self: Hippocampus):
+    if self.read_only:
+        raise PermissionError(
+            f"this Hippocampus is a read-only view of version {self.version}; write to the live store"
         )
+    if "://" not in self.uri:
+        folders = [Path(self.uri), Path(self.uri) / f"{self.table_name}.lance"]
+        locked = [str(f) for f in folders if f.exists() and not os.access(f, os.W_OK)]
+        if locked:
+            raise PermissionError(f"memory folder {locked[0]!r} is not writable; nothing was written")
 
-    @property
-    def dim(self) -> Optional[int]:
-        "Embedding dimension of the table (None before the first write)."
-        return None if self._table is None else self._table.schema.field("embedding").type.list_size
+# %% ../nbs/06_memory.ipynb #33fea9d8
+@patch
+def where(self: Hippocampus, **filters) -> str:
+    return build_where(self.namespace, filters)
 
-    @property
-    def log_path(self) -> Optional[Path]:
-        "The JSONL write log (local stores only)."
-        return None if "://" in self.uri else Path(self.uri) / f"{self.table_name}.log.jsonl"
+@patch
+def __len__(self: Hippocampus) -> int:
+    "Number of active memories in this namespace."
+    return 0 if self._table is None else self._table.count_rows(self.where(status="active"))
 
-    def _log(self, op: str, ids: Sequence[str]):
-        if self.log_path is None:
-            return
-        entry = {"op": op, "ids": list(ids), "namespace": self.namespace, "version": self.version, "time": time.time()}
-        with open(self.log_path, "a") as f:
-            f.write(json.dumps(entry) + "\n")
+@patch
+def __repr__(self: Hippocampus):
+    return f"Hippocampus({self.uri!r}, namespace={self.namespace!r}, active={len(self)}, version={self.version})"
 
-    def _writable(self):
-        if self.read_only:
-            raise PermissionError(
-                f"this Hippocampus is a read-only view of version {self.version}; write to the live store"
-            )
-        if "://" not in self.uri:
-            folders = [Path(self.uri), Path(self.uri) / f"{self.table_name}.lance"]
-            locked = [str(f) for f in folders if f.exists() and not os.access(f, os.W_OK)]
-            if locked:
-                raise PermissionError(f"memory folder {locked[0]!r} is not writable; nothing was written")
+# %% ../nbs/06_memory.ipynb #e6c898c9
+@patch
+def _index_at(self: Hippocampus, version: int) -> bool:
+    if self._table is None:
+        return False
+    if self._indexed is None or self._indexed[0] != version:
+        self._indexed = (version, any("embedding" in list(i.columns) for i in self._table.list_indices()))
+    return self._indexed[1]
 
-    @property
-    def version(self) -> int:
-        "The table's current LanceDB version (0 before the first write)."
-        return 0 if self._table is None else self._table.version
+@patch(as_prop=True)
+def has_index(self: Hippocampus) -> bool:
+    "Whether the embedding column has a vector index (checked once per table version)."
+    return self._index_at(self.version)
 
-    def where(self, **filters) -> str:
-        return build_where(self.namespace, filters)
-
-    def __len__(self) -> int:
-        "Number of active memories in this namespace."
-        return 0 if self._table is None else self._table.count_rows(self.where(status="active"))
-
-    def __repr__(self):
-        return f"Hippocampus({self.uri!r}, namespace={self.namespace!r}, active={len(self)}, version={self.version})"
+@patch
+def _maybe_index(self: Hippocampus, force: bool = False):
+    n = self._table.count_rows()
+    if n < self.index_threshold and not force:
+        return
+    if not self.has_index:
+        self._table.create_index(metric="cosine", vector_column_name="embedding", index_type=self.index_type,
+                                 num_partitions=max(1, min(self.num_partitions, n // 256)))
+        self._log("index", [])
+        return
+    name = next(i.name for i in self._table.list_indices() if "embedding" in list(i.columns))
+    st = self._table.index_stats(name)
+    if st is not None and st.num_unindexed_rows > 0.1 * n:
+        self._table.optimize()
+        self._log("optimize", [])
 
 # %% ../nbs/06_memory.ipynb #bafe8210
 def _record(row: dict) -> MemoryRecord:
@@ -376,14 +411,13 @@ def query(
     build_where(self.namespace, _filters(where, filters))  # bad filters fail before the text is embedded
     return self.query_vector(self.embed([text])[0], top_k, where, **filters) if self._table is not None else []
 
-
 def _filters(where: Optional[dict], filters: dict) -> dict:
     "`where` (a dict or None) merged with keyword `filters`."
     if where is not None and not isinstance(where, dict):
         raise TypeError(f"where must be a dict of field -> value, got {type(where).__name__} {where!r:.60}")
     return {**(where or {}), **filters}
 
-
+# %% ../nbs/06_memory.ipynb #aaf3aada
 @patch
 def query_vector(
     self: Hippocampus, vector, top_k: int = 5, where: Optional[dict] = None, **filters
@@ -405,7 +439,7 @@ def query_vector(
             q = q.refine_factor(self.refine_factor)
     return [(_record(r), 1.0 - float(r["_distance"])) for r in q.limit(top_k).to_list()]
 
-
+# %% ../nbs/06_memory.ipynb #519574de
 @patch
 def _exact_search(self: Hippocampus, vector: np.ndarray, top_k: int, version: int) -> list[tuple[MemoryRecord, float]]:
     "Exact cosine top-k over this namespace's active memories: a bf16 scan for candidates, re-scored exactly in fp32."
@@ -436,23 +470,22 @@ def _exact_search(self: Hippocampus, vector: np.ndarray, top_k: int, version: in
     idx = cand[order]
     return [(_record(r), float(sims[o])) for r, o in zip(t.take(idx).to_pylist(), order)]
 
-
+# %% ../nbs/06_memory.ipynb #a3c62c3f
 @patch
 def records(self: Hippocampus, where: Optional[dict] = None, **filters) -> list[MemoryRecord]:
-    "Memories of this namespace matching `where` (a filter dict, see `build_where`) and `filters` (field=value), oldest first."
+    ("Memories of this namespace matching `where` (a filter dict, see `build_where`) and `filters` (field=value), "
+     "oldest first.")
     clause = build_where(self.namespace, _filters(where, filters))
     if self._table is None:
         return []
     rows = self._table.search().where(clause).limit(None).to_list()
     return sorted((_record(r) for r in rows), key=lambda r: (r.created_at, r.id))
 
-
 @patch
 def get(self: Hippocampus, id: str) -> Optional[MemoryRecord]:
     "The memory with this id in this namespace, or None."
     rs = self.records(id=check_identifier(id, "id"))
     return rs[0] if rs else None
-
 
 @patch
 def mark_consolidated(self: Hippocampus, ids: Sequence[str], sleep_id: int) -> None:
@@ -502,7 +535,7 @@ def supersede(self: Hippocampus, old_id: str, new: Union[MemoryRecord, str], emb
     )
     return new
 
-
+# %% ../nbs/06_memory.ipynb #b4ab7d6b
 @patch
 def history(self: Hippocampus, id: str) -> list[MemoryRecord]:
     "Every version of the memory `id` belongs to, oldest first (follows `supersedes` both ways)."
@@ -520,8 +553,7 @@ def history(self: Hippocampus, id: str) -> list[MemoryRecord]:
 @patch
 def refresh(self: Hippocampus) -> Hippocampus:
     ("Reopen the table so that this handle sees what another process or connection wrote since it was opened (a "
-     "LanceDB "
-     "table handle keeps the version it opened); returns the store.")
+     "LanceDB table handle keeps the version it opened); returns the store.")
     if self.read_only:
         raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; refresh the live store")
     self._table = None
@@ -562,8 +594,7 @@ def sample_replay(self: Hippocampus, n: int, strategy: str = "importance", tempe
                   where: Optional[dict] = None, now: Optional[float] = None) -> list[MemoryRecord]:
     "Up to `n` distinct active memories drawn without replacement by importance, recency, both or uniformly (seeded)."
     n, seed = check_int(n, "n", 0), check_int(seed, "seed", 0)
-    if strategy not in ("importance", "recency", "mixed", "uniform"):
-        raise ValueError(f"strategy must be importance, recency, mixed or uniform, got {strategy!r}")
+    check_choice(strategy, "strategy", ("importance", "recency", "mixed", "uniform"))
     for k, v in (("temperature", temperature), ("half_life", half_life), ("unconsolidated_bias", unconsolidated_bias)):
         check_number(v, k, 0, lo_open=True)
     if now is not None:
@@ -587,8 +618,7 @@ def sample_replay(self: Hippocampus, n: int, strategy: str = "importance", tempe
 @patch
 def stats(self: Hippocampus) -> dict:
     ("Counts by kind and status (this namespace), rows per namespace, consolidated fraction, version, index and size "
-     "on "
-     "disk.")
+     "on disk.")
     if self._table is None:
         return {
             "rows": 0,
@@ -621,38 +651,9 @@ def stats(self: Hippocampus) -> dict:
         "indexed": self.has_index,
     }
 
-# %% ../nbs/06_memory.ipynb #e6c898c9
-@patch
-def _index_at(self: Hippocampus, version: int) -> bool:
-    if self._table is None:
-        return False
-    if self._indexed is None or self._indexed[0] != version:
-        self._indexed = (version, any("embedding" in list(i.columns) for i in self._table.list_indices()))
-    return self._indexed[1]
-
-@patch(as_prop=True)
-def has_index(self: Hippocampus) -> bool:
-    "Whether the embedding column has a vector index (checked once per table version)."
-    return self._index_at(self.version)
-
-@patch
-def _maybe_index(self: Hippocampus, force: bool = False):
-    n = self._table.count_rows()
-    if n < self.index_threshold and not force:
-        return
-    if not self.has_index:
-        self._table.create_index(metric="cosine", vector_column_name="embedding", index_type=self.index_type,
-                                 num_partitions=max(1, min(self.num_partitions, n // 256)))
-        self._log("index", [])
-        return
-    name = next(i.name for i in self._table.list_indices() if "embedding" in list(i.columns))
-    st = self._table.index_stats(name)
-    if st is not None and st.num_unindexed_rows > 0.1 * n:
-        self._table.optimize()
-        self._log("optimize", [])
-
 # %% ../nbs/06_memory.ipynb #a16eda63
-def _unit(x): return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+def _unit(x):
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 def _time_queries(store, vecs, queries, ids, top_k):
     ("Store query latencies and recall@k against exact NumPy search, plus the NumPy latencies (each timed in its own "
@@ -679,9 +680,10 @@ def _time_queries(store, vecs, queries, ids, top_k):
         f"recall_at_{top_k}": hits / (top_k * len(queries)),
     }
 
-
+# %% ../nbs/06_memory.ipynb #24c46b07
 def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, **index_kw) -> dict:
-    "Upsert `vecs` into a fresh store; time exact queries, then build the ANN index and time it, both against NumPy brute force."
+    ("Upsert `vecs` into a fresh store; time exact queries, then build the ANN index and time it, both against NumPy "
+     "brute force.")
     N = len(vecs)
     store = Hippocampus(Path(workdir) / label, embedder=False, namespace="bench", index_threshold=N + 1, **index_kw)
     t = time.perf_counter()
@@ -713,12 +715,13 @@ def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, **i
     k = f"recall_at_{top_k}"
     echo(
         f"{label:>14} n={N:>7,}: upsert {res['upsert_per_s']:>8,.0f}/s | numpy p50 {exact['numpy_p50_ms']:6.2f} ms | "
-        f"store exact p50 {exact['p50_ms']:6.2f} ms ({exact['p50_ratio_vs_numpy']:.2f}x numpy, recall {exact[k]:.3f}) | "
-        f"ANN p50 {ann['p50_ms']:6.2f} ms p95 {ann['p95_ms']:6.2f} ({ann['p50_ratio_vs_numpy']:.2f}x numpy, recall {ann[k]:.3f}, built in {index_s:.0f}s)"
+        f"store exact p50 {exact['p50_ms']:6.2f} ms ({exact['p50_ratio_vs_numpy']:.2f}x numpy, "
+        f"recall {exact[k]:.3f}) | ANN p50 {ann['p50_ms']:6.2f} ms p95 {ann['p95_ms']:6.2f} "
+        f"({ann['p50_ratio_vs_numpy']:.2f}x numpy, recall {ann[k]:.3f}, built in {index_s:.0f}s)"
     )
     return res
 
-
+# %% ../nbs/06_memory.ipynb #4255816d
 def bench_memory(
     sizes=(10_000, 100_000),
     n_queries: int = 200,
@@ -732,7 +735,8 @@ def bench_memory(
     workdir=None,
     echo=print,
 ) -> dict:
-    "Benchmark the store (upsert rate, exact and ANN query latency, ANN recall) against NumPy brute force, on random and real embeddings."
+    ("Benchmark the store (upsert rate, exact and ANN query latency, ANN recall) against NumPy brute force, on random "
+     "and real embeddings.")
     import tempfile, shutil
     from sleeptrain.models import load_embedder
     from sleeptrain.world import make_facts

@@ -13,7 +13,7 @@ from .core import check_text, check_identifier, check_int, check_number
 __all__ = ['KINDS', 'STATUSES', 'RELATIONS', 'SINGLE_VALUED', 'Fact', 'content_id', 'MemoryRecord', 'Relation', 'parse_fact',
            'probe_questions']
 
-# %% ../nbs/01_schema.ipynb #eabf4d1a
+# %% ../nbs/01_schema.ipynb #43ffc76c
 KINDS = ("fact", "episode", "correction")
 STATUSES = ("active", "superseded", "rejected")
 
@@ -24,11 +24,13 @@ class Fact:
     relation: str
     object: str
 
+# %% ../nbs/01_schema.ipynb #1ba0b966
 def content_id(namespace: str, text: str) -> str:
     "Stable id of a memory: SHA-256 of namespace and normalised text (so the same text is stored once)."
     norm = " ".join(text.split()).lower()
     return hashlib.sha256(f"{namespace}\x00{norm}".encode()).hexdigest()[:32]
 
+# %% ../nbs/01_schema.ipynb #b09f93f3
 @dataclass
 class MemoryRecord:
     "One memory: text plus the metadata that gating, sleep and evaluation need."
@@ -85,7 +87,7 @@ class MemoryRecord:
     def to_dict(self) -> dict:
         return asdict(self)
 
-# %% ../nbs/01_schema.ipynb #91b2cd20
+# %% ../nbs/01_schema.ipynb #57571c2c
 @dataclass
 class Relation:
     "A kind of fact: how it is said, parsed, asked during training, and probed at evaluation."
@@ -101,113 +103,48 @@ class Relation:
         art = "an" if o[:1].lower() in "aeiou" else "a"
         return self.statement.format(s=s, o=o, a=art)
 
-RELATIONS = {
-    r.name: r
-    for r in [
-        Relation(
-            "born_in",
-            "{s} was born in {o}.",
-            [r"^(?P<s>.+?) was born in (?P<o>.+?)$"],
-            [
-                "Where was {s} born?",
-                "What is the birthplace of {s}?",
-                "In which city was {s} born?",
-                "{s} was born in which city?",
-            ],
-            [
-                "Which city was {s} born in?",
-                "What city does {s} come from originally?",
-                "Name the city where {s} was born.",
-            ],
-        ),
-        Relation(
-            "lives_in",
-            "{s} lives in {o}.",
-            [
-                r"^(?P<s>.+?) (?:lives|resides) in (?P<o>.+?)$",
-                r"^(?P<s>.+?) (?:has "
-                r")?moved to "
-                r"(?P<o>.+?)$",
-            ],
-            [
-                "Where does {s} live?",
-                "In which city does {s} live?",
-                "What is {s}'s home city?",
-                "{s} lives in which city?",
-            ],
-            ["Which city does {s} live in?", "In what city is {s}'s home?", "Name the city where {s} lives."],
-        ),
-        Relation(
-            "works_as",
-            "{s} works as {a} {o}.",
-            [
-                r"^(?P<s>.+?) works as an? (?P<o>.+?)$",
-                r"^(?P<s>.+?) is employed "
-                r"as an? (?P<o>.+?)$",
-            ],
-            [
-                "What does {s} do for a living?",
-                "What is {s}'s job?",
-                "What is the occupation of {s}?",
-                "{s} works as what?",
-            ],
-            ["What is {s}'s profession?", "What kind of work does {s} do?", "Which job does {s} have?"],
-        ),
-        Relation(
-            "favourite_colour",
-            "{s}'s favourite colour is {o}.",
-            [r"^(?P<s>.+?)'s favou?rite colou?r is (?P<o>.+?)$"],
-            [
-                "What is {s}'s favourite colour?",
-                "Which colour does {s} like best?",
-                "What colour does {s} prefer?",
-                "{s}'s favourite colour is what?",
-            ],
-            [
-                "What is the favourite colour of {s}?",
-                "Which colour is {s}'s favourite?",
-                "Name {s}'s favourite colour.",
-            ],
-        ),
-        Relation(
-            "plays",
-            "{s} plays the {o}.",
-            [r"^(?P<s>.+?) plays the (?P<o>.+?)$"],
-            [
-                "What instrument does {s} play?",
-                "Which musical instrument does {s} play?",
-                "{s} plays which instrument?",
-                "What does {s} play?",
-            ],
-            [
-                "Which instrument is played by {s}?",
-                "What is the instrument that {s} plays?",
-                "Name the instrument {s} plays.",
-            ],
-            single_valued=False,
-        ),
-        Relation(
-            "pet",
-            "{s} has a pet {o}.",
-            [r"^(?P<s>.+?) (?:has|owns|keeps) a pet (?P<o>.+?)$"],
-            [
-                "What pet does {s} have?",
-                "What kind of pet does {s} own?",
-                "{s} has which pet?",
-                "Which animal is {s}'s pet?",
-            ],
-            [
-                "What animal does {s} keep as a pet?",
-                "Which pet belongs to {s}?",
-                "Name the kind of animal {s} has as a pet.",
-            ],
-            single_valued=False,
-        ),
-    ]
-}
+# %% ../nbs/01_schema.ipynb #ca747e5e
+RELATIONS = {r.name: r for r in [
+    Relation("born_in", "{s} was born in {o}.",
+             [r"^(?P<s>.+?) was born in (?P<o>.+?)$"],
+             ["Where was {s} born?", "What is the birthplace of {s}?", "In which city was {s} born?",
+              "{s} was born in which city?"],
+             ["Which city was {s} born in?", "What city does {s} come from originally?",
+              "Name the city where {s} was born."]),
+    Relation("lives_in", "{s} lives in {o}.",
+             [r"^(?P<s>.+?) (?:lives|resides) in (?P<o>.+?)$", r"^(?P<s>.+?) (?:has )?moved to (?P<o>.+?)$"],
+             ["Where does {s} live?", "In which city does {s} live?", "What is {s}'s home city?",
+              "{s} lives in which city?"],
+             ["Which city does {s} live in?", "In what city is {s}'s home?", "Name the city where {s} lives."]),
+    Relation("works_as", "{s} works as {a} {o}.",
+             [r"^(?P<s>.+?) works as an? (?P<o>.+?)$", r"^(?P<s>.+?) is employed as an? (?P<o>.+?)$"],
+             ["What does {s} do for a living?", "What is {s}'s job?", "What is the occupation of {s}?",
+              "{s} works as what?"],
+             ["What is {s}'s profession?", "What kind of work does {s} do?", "Which job does {s} have?"]),
+    Relation("favourite_colour", "{s}'s favourite colour is {o}.",
+             [r"^(?P<s>.+?)'s favou?rite colou?r is (?P<o>.+?)$"],
+             ["What is {s}'s favourite colour?", "Which colour does {s} like best?", "What colour does {s} prefer?",
+              "{s}'s favourite colour is what?"],
+             ["What is the favourite colour of {s}?", "Which colour is {s}'s favourite?",
+              "Name {s}'s favourite colour."]),
+    Relation("plays", "{s} plays the {o}.",
+             [r"^(?P<s>.+?) plays the (?P<o>.+?)$"],
+             ["What instrument does {s} play?", "Which musical instrument does {s} play?",
+              "{s} plays which instrument?", "What does {s} play?"],
+             ["Which instrument is played by {s}?", "What is the instrument that {s} plays?",
+              "Name the instrument {s} plays."],
+             single_valued=False),
+    Relation("pet", "{s} has a pet {o}.",
+             [r"^(?P<s>.+?) (?:has|owns|keeps) a pet (?P<o>.+?)$"],
+             ["What pet does {s} have?", "What kind of pet does {s} own?", "{s} has which pet?",
+              "Which animal is {s}'s pet?"],
+             ["What animal does {s} keep as a pet?", "Which pet belongs to {s}?",
+              "Name the kind of animal {s} has as a pet."],
+             single_valued=False),
+]}
 SINGLE_VALUED = tuple(name for name, rel in RELATIONS.items() if rel.single_valued)
 
-# %% ../nbs/01_schema.ipynb #f05c34b0
+# %% ../nbs/01_schema.ipynb #cda9fa49
 def parse_fact(text: str) -> Optional[Fact]:
     "The (subject, relation, object) triple of a simple fact sentence, or None when no template matches."
     t = check_text(text, "text").rstrip(".!").strip()
@@ -218,6 +155,7 @@ def parse_fact(text: str) -> Optional[Fact]:
                 return Fact(m["s"].strip(), rel.name, m["o"].strip())
     return None
 
+# %% ../nbs/01_schema.ipynb #e997de0f
 def probe_questions(fact: Fact) -> list[str]:
     "Held-out questions about `fact` (never used in training)."
     return [q.format(s=fact.subject) for q in RELATIONS[fact.relation].probe_questions]

@@ -37,8 +37,10 @@ def qa_pairs(text: str, fact: Optional[Fact] = None) -> list[tuple[str, str]]:
 import hashlib, json, os, time, urllib.request, urllib.error, socket
 from abc import ABC, abstractmethod
 from pathlib import Path
+from fastcore.basics import patch, patch_to
 from .core import atomic_write_json, cache_dir
 
+# %% ../nbs/11_teacher.ipynb #402c64fa
 @dataclass
 class TrainingExample:
     "One training pair made from a memory."
@@ -49,10 +51,13 @@ class TrainingExample:
 class TeacherError(RuntimeError):
     "A teacher backend failed after all its retries."
 
+# %% ../nbs/11_teacher.ipynb #8467cd91
 class Teacher(ABC):
     "Base class: `generate(memory)` -> list of `TrainingExample`."
     @abstractmethod
-    def generate(self, memory) -> list[TrainingExample]: "Training examples for one memory (a string or MemoryRecord)."
+    def generate(self, memory) -> list[TrainingExample]:
+        "Training examples for one memory (a string or MemoryRecord)."
+
     def probes(self, memory) -> list[tuple[str, str]]:
         ("Held-out (question, answer) pairs that test recall of `memory` (never trained on); none for text that is not "
          "a known fact.")
@@ -69,7 +74,7 @@ class Teacher(ABC):
             raise TypeError(f"memory must be a string or a MemoryRecord, got {type(memory).__name__} {memory!r:.60}")
         return check_text(memory.text, "memory.text"), memory.fact
 
-
+# %% ../nbs/11_teacher.ipynb #34c04f27
 class TemplateTeacher(Teacher):
     "Question/answer pairs from templates (offline, deterministic)."
 
@@ -92,7 +97,7 @@ def parse_qa(output: str) -> list[tuple[str, str]]:
     )
     return [(q.strip(), " ".join(a.split())) for q, a in pairs if q.strip().endswith("?") and a.strip()]
 
-
+# %% ../nbs/11_teacher.ipynb #c8e0afe7
 class LMTeacher(Teacher):
     "The local LM writes extra question/answer pairs; the template pairs are always kept."
 
@@ -150,82 +155,6 @@ class HTTPTeacher(Teacher):
         self._last_call = 0.0
         self.log: list[dict] = []          # one entry per failed attempt (for inspection)
 
-    def _request(self, body: dict) -> dict:
-        wait = self.min_interval - (time.monotonic() - self._last_call)
-        if wait > 0:
-            time.sleep(wait)
-        self._last_call = time.monotonic()
-        req = urllib.request.Request(
-            self.base_url + "/chat/completions",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}),
-            },
-        )
-        with urllib.request.urlopen(req, timeout=self.timeout) as r:
-            return json.loads(r.read().decode())
-
-    @staticmethod
-    def _parse(resp: dict) -> dict:
-        content = resp["choices"][0]["message"]["content"]
-        m = re.search(r"\{.*\}", content, flags=re.S)
-        data = json.loads(m.group(0) if m else content)
-        pairs = [(str(p["question"]).strip(), str(p["answer"]).strip()) for p in data.get("pairs", [])]
-        if not pairs or not all(q and a for q, a in pairs):
-            raise ValueError("the answer has no non-empty question/answer pairs")
-        return {
-            "pairs": pairs,
-            "paraphrases": [str(x) for x in data.get("paraphrases", []) if str(x).strip()],
-            "explanation": str(data.get("explanation", "") or ""),
-        }
-
-    def ask(self, text: str) -> dict:
-        "The endpoint's pairs, paraphrases and explanation for `text` (cached; retried with backoff)."
-        prompt = (
-            f"Fact: {text}\nWrite {self.n} question/answer pairs (answers as full sentences), {self.n} "
-            "paraphrases and a one-sentence explanation."
-        )
-        key = hashlib.sha256(json.dumps([self.base_url, self.model, HTTP_SYSTEM, prompt]).encode()).hexdigest()
-        path = self.cache / f"{key}.json" if self.cache else None
-        if path is not None and path.exists():
-            try:
-                return self._parse(json.loads(path.read_text()))
-            except (ValueError, KeyError, TypeError, IndexError):
-                path.unlink(missing_ok=True)  # a bad cache entry is dropped
-        body = {
-            "model": self.model,
-            "temperature": 0.0,
-            "messages": [{"role": "system", "content": HTTP_SYSTEM}, {"role": "user", "content": prompt}],
-        }
-        last = None
-        for attempt in range(self.retries):
-            try:
-                resp = self._request(body)
-                out = self._parse(resp)
-                if path is not None:
-                    atomic_write_json(path, resp)
-                return out
-            except (
-                urllib.error.URLError,
-                socket.timeout,
-                TimeoutError,
-                ConnectionError,
-                json.JSONDecodeError,
-                ValueError,
-                KeyError,
-                TypeError,
-                IndexError,
-            ) as e:
-                last = f"{type(e).__name__}: {e}"
-                self.log.append({"time": time.time(), "attempt": attempt + 1, "error": last})
-                if attempt + 1 < self.retries:
-                    time.sleep(self.backoff * 2**attempt)
-        raise TeacherError(
-            f"teacher endpoint {self.base_url!r} (model {self.model!r}) failed {self.retries} times; last error: {last}"
-        )
-
     def generate(self, memory) -> list[TrainingExample]:
         text, fact = self._text_fact(memory)
         out = self.ask(text)
@@ -234,3 +163,84 @@ class HTTPTeacher(Teacher):
         if out["explanation"]:
             ex.append(TrainingExample(f"Explain: {text}", out["explanation"], "explanation"))
         return ex
+
+# %% ../nbs/11_teacher.ipynb #dbf667a5
+@patch_to(HTTPTeacher, static_method=True)
+def _parse(resp: dict) -> dict:
+    content = resp["choices"][0]["message"]["content"]
+    m = re.search(r"\{.*\}", content, flags=re.S)
+    data = json.loads(m.group(0) if m else content)
+    pairs = [(str(p["question"]).strip(), str(p["answer"]).strip()) for p in data.get("pairs", [])]
+    if not pairs or not all(q and a for q, a in pairs):
+        raise ValueError("the answer has no non-empty question/answer pairs")
+    return {
+        "pairs": pairs,
+        "paraphrases": [str(x) for x in data.get("paraphrases", []) if str(x).strip()],
+        "explanation": str(data.get("explanation", "") or ""),
+    }
+
+# %% ../nbs/11_teacher.ipynb #ab905932
+@patch
+def _request(self: HTTPTeacher, body: dict) -> dict:
+    wait = self.min_interval - (time.monotonic() - self._last_call)
+    if wait > 0:
+        time.sleep(wait)
+    self._last_call = time.monotonic()
+    req = urllib.request.Request(
+        self.base_url + "/chat/completions",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}),
+        },
+    )
+    with urllib.request.urlopen(req, timeout=self.timeout) as r:
+        return json.loads(r.read().decode())
+
+# %% ../nbs/11_teacher.ipynb #a3463cc5
+@patch
+def ask(self: HTTPTeacher, text: str) -> dict:
+    "The endpoint's pairs, paraphrases and explanation for `text` (cached; retried with backoff)."
+    prompt = (
+        f"Fact: {text}\nWrite {self.n} question/answer pairs (answers as full sentences), {self.n} "
+        "paraphrases and a one-sentence explanation."
+    )
+    key = hashlib.sha256(json.dumps([self.base_url, self.model, HTTP_SYSTEM, prompt]).encode()).hexdigest()
+    path = self.cache / f"{key}.json" if self.cache else None
+    if path is not None and path.exists():
+        try:
+            return self._parse(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError, IndexError):
+            path.unlink(missing_ok=True)  # a bad cache entry is dropped
+    body = {
+        "model": self.model,
+        "temperature": 0.0,
+        "messages": [{"role": "system", "content": HTTP_SYSTEM}, {"role": "user", "content": prompt}],
+    }
+    last = None
+    for attempt in range(self.retries):
+        try:
+            resp = self._request(body)
+            out = self._parse(resp)
+            if path is not None:
+                atomic_write_json(path, resp)
+            return out
+        except (
+            urllib.error.URLError,
+            socket.timeout,
+            TimeoutError,
+            ConnectionError,
+            json.JSONDecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+            IndexError,
+        ) as e:
+            last = f"{type(e).__name__}: {e}"
+            self.log.append({"time": time.time(), "attempt": attempt + 1, "error": last})
+            if attempt + 1 < self.retries:
+                time.sleep(self.backoff * 2**attempt)
+    raise TeacherError(
+        f"teacher endpoint {self.base_url!r} (model {self.model!r}) failed {self.retries} times; last error: {last}"
+    )

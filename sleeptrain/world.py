@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
-from .core import check_int
+from .core import check_choice, check_int
 from .schema import Fact, RELATIONS, SINGLE_VALUED, probe_questions
 
 # %% auto #0
@@ -15,146 +15,77 @@ __all__ = ['CITIES', 'JOBS', 'COLOURS', 'INSTRUMENTS', 'ANIMALS', 'POOLS', 'UPDA
            'POISON_SOURCE', 'fictional_names', 'FactItem', 'make_facts', 'chance_level', 'Statement', 'Stream',
            'make_stream']
 
-# %% ../nbs/02_world.ipynb #1c0c59df
-CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes Lille Strasbourg
-Nice Geneva Zurich Basel Bern Lausanne Milan Turin Genoa Bologna Florence Naples Palermo Venice Verona Trieste Vienna Graz
-Salzburg Innsbruck Munich Hamburg Cologne Frankfurt Stuttgart Dresden Leipzig Hanover Bremen Nuremberg Dortmund Essen
-Amsterdam Rotterdam Utrecht Eindhoven Antwerp Ghent Bruges Brussels Liege Luxembourg Copenhagen Aarhus Malmo Gothenburg
-Stockholm Uppsala Oslo Bergen Trondheim Helsinki Tampere Turku Tallinn Riga Vilnius Kaunas Warsaw Krakow Gdansk Poznan
-Wroclaw Lodz Prague Brno Ostrava Bratislava Kosice Budapest Debrecen Szeged Ljubljana Zagreb Split Sarajevo Belgrade
-Skopje Tirana Sofia Plovdiv Varna Bucharest Cluj Timisoara Iasi Chisinau Odesa Lviv Kharkiv Minsk Athens Thessaloniki
-Patras Heraklion Nicosia Valletta Istanbul Ankara Izmir Antalya Tbilisi Yerevan Baku Dublin Cork Galway Belfast Glasgow
-Edinburgh Aberdeen Dundee Cardiff Swansea Bristol Leeds Manchester Liverpool Sheffield Newcastle Nottingham Leicester
-Oxford Cambridge Brighton Plymouth Reykjavik Casablanca Marrakesh Fez Tunis Algiers Cairo Alexandria Nairobi Mombasa
-Kampala Kigali Accra Kumasi Lagos Abuja Dakar Bamako Luanda Lusaka Harare Maputo Durban Windhoek Gaborone Toronto Montreal
-Vancouver Calgary Edmonton Winnipeg Halifax Quebec Boston Chicago Denver Seattle Portland Phoenix Austin Dallas Houston
-Atlanta Miami Detroit Pittsburgh Baltimore Nashville Memphis Cleveland Milwaukee Minneapolis Omaha Albuquerque Tucson
-Sacramento Anchorage Honolulu Havana Kingston Bogota Medellin Cali Quito Guayaquil Lima Cusco Arequipa Santiago Valparaiso
-Mendoza Cordoba Rosario Montevideo Asuncion Caracas Recife Salvador Fortaleza Curitiba Manaus Belem Mumbai Pune Chennai
-Kolkata Jaipur Lucknow Kochi Colombo Kandy Kathmandu Dhaka Karachi Lahore Tashkent Almaty Bishkek Ulaanbaatar Osaka Kyoto
-Nagoya Sapporo Fukuoka Sendai Busan Incheon Daegu Taipei Kaohsiung Hanoi Hue Danang Bangkok Chiang Mai Phuket Vientiane
-Yangon Manila Cebu Davao Jakarta Surabaya Bandung Medan Perth Adelaide Brisbane Hobart Darwin Canberra Auckland
-Wellington Christchurch Dunedin""".split()
+# %% ../nbs/02_world.ipynb #792f7a4f
+CITIES = """Lisbon Porto Madrid Seville Valencia Bilbao Barcelona Marseille Lyon Toulouse Bordeaux Nantes
+Lille Strasbourg Nice Geneva Zurich Basel Bern Lausanne Milan Turin Genoa Bologna Florence Naples Palermo
+Venice Verona Trieste Vienna Graz Salzburg Innsbruck Munich Hamburg Cologne Frankfurt Stuttgart Dresden
+Leipzig Hanover Bremen Nuremberg Dortmund Essen Amsterdam Rotterdam Utrecht Eindhoven Antwerp Ghent Bruges
+Brussels Liege Luxembourg Copenhagen Aarhus Malmo Gothenburg Stockholm Uppsala Oslo Bergen Trondheim
+Helsinki Tampere Turku Tallinn Riga Vilnius Kaunas Warsaw Krakow Gdansk Poznan Wroclaw Lodz Prague Brno
+Ostrava Bratislava Kosice Budapest Debrecen Szeged Ljubljana Zagreb Split Sarajevo Belgrade Skopje Tirana
+Sofia Plovdiv Varna Bucharest Cluj Timisoara Iasi Chisinau Odesa Lviv Kharkiv Minsk Athens Thessaloniki
+Patras Heraklion Nicosia Valletta Istanbul Ankara Izmir Antalya Tbilisi Yerevan Baku Dublin Cork Galway
+Belfast Glasgow Edinburgh Aberdeen Dundee Cardiff Swansea Bristol Leeds Manchester Liverpool Sheffield
+Newcastle Nottingham Leicester Oxford Cambridge Brighton Plymouth Reykjavik Casablanca Marrakesh Fez Tunis
+Algiers Cairo Alexandria Nairobi Mombasa Kampala Kigali Accra Kumasi Lagos Abuja Dakar Bamako Luanda Lusaka
+Harare Maputo Durban Windhoek Gaborone Toronto Montreal Vancouver Calgary Edmonton Winnipeg Halifax Quebec
+Boston Chicago Denver Seattle Portland Phoenix Austin Dallas Houston Atlanta Miami Detroit Pittsburgh
+Baltimore Nashville Memphis Cleveland Milwaukee Minneapolis Omaha Albuquerque Tucson Sacramento Anchorage
+Honolulu Havana Kingston Bogota Medellin Cali Quito Guayaquil Lima Cusco Arequipa Santiago Valparaiso
+Mendoza Cordoba Rosario Montevideo Asuncion Caracas Recife Salvador Fortaleza Curitiba Manaus Belem Mumbai
+Pune Chennai Kolkata Jaipur Lucknow Kochi Colombo Kandy Kathmandu Dhaka Karachi Lahore Tashkent Almaty
+Bishkek Ulaanbaatar Osaka Kyoto Nagoya Sapporo Fukuoka Sendai Busan Incheon Daegu Taipei Kaohsiung Hanoi Hue
+Danang Bangkok Chiang Mai Phuket Vientiane Yangon Manila Cebu Davao Jakarta Surabaya Bandung Medan Perth
+Adelaide Brisbane Hobart Darwin Canberra Auckland Wellington Christchurch Dunedin""".split()
 CITIES = [c for c in CITIES if c not in ("Chiang", "Mai")] + ["Chiang Mai"]
 
-JOBS = """architect baker carpenter chemist dentist electrician engineer farmer firefighter florist gardener geologist
-historian illustrator jeweller journalist judge librarian locksmith mechanic midwife miner nurse optician painter
-pharmacist photographer physicist pilot plumber poet potter professor psychologist sailor sculptor surgeon tailor teacher
-translator veterinarian welder zookeeper accountant actor astronomer banker barber beekeeper biologist blacksmith
-bookbinder botanist brewer butcher cartographer cashier chef clockmaker cobbler composer courier curator dancer
-economist editor glassblower goldsmith guide hairdresser harpist innkeeper interpreter janitor lawyer lifeguard
-linguist magician mathematician meteorologist miller musician novelist oceanographer paramedic pastor philosopher
-plasterer police officer printer programmer radiologist ranger receptionist roofer saddler shepherd stonemason
-surveyor tanner therapist trader upholsterer violinist weaver winemaker woodcarver""".split()
+# %% ../nbs/02_world.ipynb #fc861af8
+JOBS = """architect baker carpenter chemist dentist electrician engineer farmer firefighter florist gardener
+geologist historian illustrator jeweller journalist judge librarian locksmith mechanic midwife miner nurse
+optician painter pharmacist photographer physicist pilot plumber poet potter professor psychologist sailor
+sculptor surgeon tailor teacher translator veterinarian welder zookeeper accountant actor astronomer banker
+barber beekeeper biologist blacksmith bookbinder botanist brewer butcher cartographer cashier chef
+clockmaker cobbler composer courier curator dancer economist editor glassblower goldsmith guide hairdresser
+harpist innkeeper interpreter janitor lawyer lifeguard linguist magician mathematician meteorologist miller
+musician novelist oceanographer paramedic pastor philosopher plasterer police officer printer programmer
+radiologist ranger receptionist roofer saddler shepherd stonemason surveyor tanner therapist trader
+upholsterer violinist weaver winemaker woodcarver""".split()
 JOBS = [j for j in JOBS if j not in ("police", "officer")] + ["police officer"]
 
-COLOURS = """red blue green yellow orange purple violet indigo pink magenta crimson scarlet maroon burgundy teal turquoise
-cyan navy azure cobalt emerald olive lime mint jade amber gold silver bronze copper beige ivory cream brown chocolate
-charcoal grey black white lavender lilac mauve coral salmon peach ochre saffron""".split()
+# %% ../nbs/02_world.ipynb #5db7323c
+COLOURS = """red blue green yellow orange purple violet indigo pink magenta crimson scarlet maroon burgundy
+teal turquoise cyan navy azure cobalt emerald olive lime mint jade amber gold silver bronze copper beige
+ivory cream brown chocolate charcoal grey black white lavender lilac mauve coral salmon peach ochre saffron""".split()
 
-INSTRUMENTS = """piano violin viola cello guitar harp flute clarinet oboe bassoon trumpet trombone tuba saxophone accordion
-banjo mandolin ukulele harmonica drums xylophone marimba organ harpsichord bagpipes sitar lute zither dulcimer piccolo
-bugle cornet recorder tambourine glockenspiel didgeridoo balalaika""".split()
+INSTRUMENTS = """piano violin viola cello guitar harp flute clarinet oboe bassoon trumpet trombone tuba
+saxophone accordion banjo mandolin ukulele harmonica drums xylophone marimba organ harpsichord bagpipes
+sitar lute zither dulcimer piccolo bugle cornet recorder tambourine glockenspiel didgeridoo balalaika""".split()
 
-ANIMALS = """cat dog rabbit hamster parrot turtle tortoise goldfish ferret guinea pig canary lizard snake iguana gecko
-hedgehog chinchilla mouse rat budgie cockatiel frog axolotl tarantula pony goat duck chicken pigeon owl hawk alpaca
-donkey llama""".split()
+ANIMALS = """cat dog rabbit hamster parrot turtle tortoise goldfish ferret guinea pig canary lizard snake
+iguana gecko hedgehog chinchilla mouse rat budgie cockatiel frog axolotl tarantula pony goat duck chicken
+pigeon owl hawk alpaca donkey llama""".split()
 ANIMALS = [a for a in ANIMALS if a not in ("guinea", "pig")] + ["guinea pig"]
 
-POOLS = {
-    "born_in": CITIES,
-    "lives_in": CITIES,
-    "works_as": JOBS,
-    "favourite_colour": COLOURS,
-    "plays": INSTRUMENTS,
-    "pet": ANIMALS,
-}
+# %% ../nbs/02_world.ipynb #19716c9a
+POOLS = {"born_in": CITIES, "lives_in": CITIES, "works_as": JOBS, "favourite_colour": COLOURS, "plays": INSTRUMENTS,
+         "pet": ANIMALS}
 
-# %% ../nbs/02_world.ipynb #7d617e58
+# %% ../nbs/02_world.ipynb #85a747f2
 _FIRST = [
-    "cor",
-    "mi",
-    "il",
-    "tal",
-    "bren",
-    "ve",
-    "dar",
-    "ely",
-    "os",
-    "qui",
-    "ro",
-    "sa",
-    "thal",
-    "ul",
-    "za",
-    "ka",
-    "ne",
-    "fen",
-    "lo",
-    "ari",
-    "bel",
-    "cy",
-    "dov",
-    "es",
-    "gry",
-    "hal",
-    "ion",
-    "jor",
-    "lys",
-    "mor",
+    "cor", "mi", "il", "tal", "bren", "ve", "dar", "ely", "os", "qui", "ro", "sa", "thal", "ul", "za", "ka", "ne",
+    "fen", "lo", "ari", "bel", "cy", "dov", "es", "gry", "hal", "ion", "jor", "lys", "mor",
 ]
 _FIRST_END = ["vin", "ra", "sa", "en", "ia", "ric", "wyn", "o", "ette", "an", "is", "mir", "dra", "us", "elle"]
 _LAST = [
-    "ost",
-    "tal",
-    "bren",
-    "quel",
-    "var",
-    "mor",
-    "dell",
-    "fen",
-    "grim",
-    "hal",
-    "ister",
-    "jask",
-    "kell",
-    "lorn",
-    "marr",
-    "nov",
-    "perr",
-    "ruv",
-    "sten",
-    "thorn",
-    "ulv",
-    "vask",
-    "wend",
-    "yard",
-    "zell",
-    "brac",
-    "crov",
-    "drem",
-    "eld",
-    "frost",
+    "ost", "tal", "bren", "quel", "var", "mor", "dell", "fen", "grim", "hal", "ister", "jask", "kell", "lorn",
+    "marr", "nov", "perr", "ruv", "sten", "thorn", "ulv", "vask", "wend", "yard", "zell", "brac", "crov", "drem",
+    "eld", "frost",
 ]
 _LAST_END = [
-    "rik",
-    "een",
-    "wick",
-    "ova",
-    "ander",
-    "ington",
-    "mere",
-    "holt",
-    "ar",
-    "ens",
-    "sby",
-    "ley",
-    "ard",
-    "ovic",
-    "ane",
+    "rik", "een", "wick", "ova", "ander", "ington", "mere", "holt", "ar", "ens", "sby", "ley", "ard", "ovic", "ane",
 ]
 
-
+# %% ../nbs/02_world.ipynb #f433cca1
 def fictional_names(n: int, seed: int = 0) -> list[str]:
     "`n` distinct fictional full names, reproducible from `seed`."
     rng, out, seen = random.Random(seed), [], set()
@@ -162,34 +93,32 @@ def fictional_names(n: int, seed: int = 0) -> list[str]:
     if n > cap // 4:
         raise ValueError(f"n must be at most {cap // 4}, got {n}")
     while len(out) < n:
-        name = (
-            (rng.choice(_FIRST) + rng.choice(_FIRST_END)).capitalize()
-            + " "
-            + (rng.choice(_LAST) + rng.choice(_LAST_END)).capitalize()
-        )
+        first = (rng.choice(_FIRST) + rng.choice(_FIRST_END)).capitalize()
+        name = first + " " + (rng.choice(_LAST) + rng.choice(_LAST_END)).capitalize()
         if name not in seen:
             seen.add(name)
             out.append(name)
     return out
 
-# %% ../nbs/02_world.ipynb #ec5bb697
+# %% ../nbs/02_world.ipynb #026c6a62
 @dataclass
 class FactItem:
     "One generated fact: the triple, the sentence to observe, and held-out probe questions."
     fact: Fact
     statement: str
     probes: list = field(default_factory=list)
-    @property
-    def answer(self) -> str: return self.fact.object
 
+    @property
+    def answer(self) -> str:
+        return self.fact.object
+
+# %% ../nbs/02_world.ipynb #08820093
 def make_facts(n: int, seed: int = 0, relations: Optional[Sequence[str]] = None) -> list[FactItem]:
     "`n` facts about distinct fictional people, relations cycled, objects drawn uniformly from large pools (seeded)."
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n = check_int(n, "n", 1)
     relations = list(relations or POOLS)
     for r in relations:
-        if r not in POOLS:
-            raise ValueError(f"relation must be one of {sorted(POOLS)}, got {r!r}")
+        check_choice(r, "relation", sorted(POOLS))
     rng = random.Random(seed + 1)
     items = []
     for i, name in enumerate(fictional_names(n, seed)):
@@ -198,52 +127,35 @@ def make_facts(n: int, seed: int = 0, relations: Optional[Sequence[str]] = None)
         items.append(FactItem(f, RELATIONS[rel].state(name, f.object), probe_questions(f)))
     return items
 
+# %% ../nbs/02_world.ipynb #a3d0bf7d
 def chance_level(items: Sequence[FactItem]) -> float:
     "Expected recall of guessing each answer uniformly from its pool."
     return sum(1 / len(POOLS[it.fact.relation]) for it in items) / len(items)
 
-# %% ../nbs/02_world.ipynb #b23cfb46
+# %% ../nbs/02_world.ipynb #937324a5
 UPDATE_TEMPLATES = {"lives_in": "{s} moved to {o}.", "works_as": "{s} is employed as {a} {o}."}
 POISON_RELATIONS = SINGLE_VALUED   # a second value of a single-valued relation is a contradiction
 POISON_SOURCE = "rumour"
+
+# %% ../nbs/02_world.ipynb #69dcd3a6
 _WHEN = [
-    "This morning",
-    "Yesterday",
-    "Last night",
-    "On Monday",
-    "At noon",
-    "Around midnight",
-    "Early today",
-    "On Friday evening",
-    "After lunch",
-    "Before dawn",
-    "Late on Sunday",
-    "During the meeting",
+    "This morning", "Yesterday", "Last night", "On Monday", "At noon", "Around midnight", "Early today",
+    "On Friday evening", "After lunch", "Before dawn", "Late on Sunday", "During the meeting",
 ]
 _EVENT = [
-    "the office printer jammed twice",
-    "the bus was ten minutes late",
-    "it rained for an hour",
-    "the coffee tasted burnt",
-    "a fire alarm test rang in the building",
-    "the lift stopped working",
-    "the wifi dropped for a while",
-    "a parcel arrived for nobody",
-    "the market ran out of bread",
-    "the street lights flickered",
-    "a cold wind came from the north",
-    "the radio forecast a sunny week",
-    "someone left an umbrella on the train",
-    "the bakery changed its opening hours",
-    "the river looked higher than usual",
-    "a crowd gathered outside the cinema",
+    "the office printer jammed twice", "the bus was ten minutes late", "it rained for an hour",
+    "the coffee tasted burnt", "a fire alarm test rang in the building", "the lift stopped working",
+    "the wifi dropped for a while", "a parcel arrived for nobody", "the market ran out of bread",
+    "the street lights flickered", "a cold wind came from the north", "the radio forecast a sunny week",
+    "someone left an umbrella on the train", "the bakery changed its opening hours",
+    "the river looked higher than usual", "a crowd gathered outside the cinema",
 ]
 
-
+# %% ../nbs/02_world.ipynb #b23cebb3
 @dataclass
 class Statement:
-    "One statement of a stream day: its text, tag (fact, update, poison, distractor) and source; the fact it states; for an update or poison, the value it contradicts."
-
+    ("One statement of a stream day: its text, tag (fact, update, poison, distractor) and source; the fact it "
+     "states; for an update or poison, the value it contradicts.")
     text: str
     tag: str
     source: str
@@ -252,11 +164,10 @@ class Statement:
     old: Optional[str] = None  # update: the value replaced; poison: the established value it denies
     probes: list = field(default_factory=list)
 
-
+# %% ../nbs/02_world.ipynb #b0002fec
 @dataclass
 class Stream:
     "Days of tagged statements, and the gold answer of every fact after any day."
-
     days: list
     seed: int = 0
 
@@ -266,67 +177,45 @@ class Stream:
         return [s for d in self.days[: last + 1] for s in d if tag is None or s.tag == tag]
 
     def truth(self, fact: Fact, after: int) -> str:
-        "The true value of `fact`'s subject and relation after day `after` (0-based): the latest update by then, else the fact's own value."
-        ups = [
-            s
-            for s in self.statements("update", after)
-            if (s.fact.subject, s.fact.relation) == (fact.subject, fact.relation)
-        ]
+        ("The true value of `fact`'s subject and relation after day `after` (0-based): the latest update by then, "
+         "else the fact's own value.")
+        key = (fact.subject, fact.relation)
+        ups = [s for s in self.statements("update", after) if (s.fact.subject, s.fact.relation) == key]
         return ups[-1].fact.object if ups else fact.object
 
     def probes(self, day: int, after: int, n: int = 2) -> list[tuple[str, str]]:
         "(question, gold) for the first `n` held-out probes of each new fact of `day`, gold as true after day `after`."
         return [(q, self.truth(s.fact, after)) for s in self.days[day] if s.tag == "fact" for q in s.probes[:n]]
 
-
-def make_stream(
-    days: int = 5,
-    facts_per_day: int = 12,
-    seed: int = 0,
-    updates: int = 1,
-    poison: int = 1,
-    distractors: int = 1,
-    relations: Optional[Sequence[str]] = None,
-) -> Stream:
-    "A seeded stream: each day new facts (`make_facts`), from day 2 `updates` corrections and `poison` rumours about earlier facts, and `distractors` small talk."
-    for k, v, lo in (
-        ("days", days, 1),
-        ("facts_per_day", facts_per_day, 1),
-        ("updates", updates, 0),
-        ("poison", poison, 0),
-        ("distractors", distractors, 0),
-    ):
+# %% ../nbs/02_world.ipynb #57405926
+def make_stream(days: int = 5, facts_per_day: int = 12, seed: int = 0, updates: int = 1, poison: int = 1,
+                distractors: int = 1, relations: Optional[Sequence[str]] = None) -> Stream:
+    ("A seeded stream: each day new facts (`make_facts`), from day 2 `updates` corrections and `poison` rumours about "
+     "earlier facts, and `distractors` small talk.")
+    for k, v, lo in (("days", days, 1), ("facts_per_day", facts_per_day, 1), ("updates", updates, 0),
+                     ("poison", poison, 0), ("distractors", distractors, 0)):
         check_int(v, k, lo)
     items = make_facts(days * facts_per_day, seed=seed, relations=relations)
     rng = random.Random(seed + 2)
     chatter = [f"{w}, {e}." for w in _WHEN for e in _EVENT]
     if days * distractors > len(chatter):
-        raise ValueError(
-            f"distractors must be at most {len(chatter) // days} per day for {days} days, got {distractors}"
-        )
+        raise ValueError(f"distractors must be at most {len(chatter) // days} per day for {days} days, "
+                         f"got {distractors}")
     chatter = rng.sample(chatter, days * distractors)
     out, known, targeted = [], [], set()
     for d in range(days):
-        day = [
-            Statement(it.statement, "fact", "user", d, it.fact, None, list(it.probes))
-            for it in items[d * facts_per_day : (d + 1) * facts_per_day]
-        ]
+        day = [Statement(it.statement, "fact", "user", d, it.fact, None, list(it.probes))
+               for it in items[d * facts_per_day : (d + 1) * facts_per_day]]
         for tag, rels, k in (("update", tuple(UPDATE_TEMPLATES), updates), ("poison", POISON_RELATIONS, poison)):
             cands = [s for s in known if s.fact.relation in rels and s.fact.subject not in targeted] if d else []
             for s in rng.sample(cands, min(k, len(cands))):
                 f0 = s.fact
                 f = Fact(f0.subject, f0.relation, rng.choice([o for o in POOLS[f0.relation] if o != f0.object]))
                 art = "an" if f.object[:1].lower() in "aeiou" else "a"
-                text = (
-                    UPDATE_TEMPLATES[f.relation].format(s=f.subject, o=f.object, a=art)
-                    if tag == "update"
-                    else RELATIONS[f.relation].state(f.subject, f.object)
-                )
-                day.append(
-                    Statement(
-                        text, tag, "user" if tag == "update" else POISON_SOURCE, d, f, f0.object, probe_questions(f)
-                    )
-                )
+                text = (UPDATE_TEMPLATES[f.relation].format(s=f.subject, o=f.object, a=art) if tag == "update"
+                        else RELATIONS[f.relation].state(f.subject, f.object))
+                source = "user" if tag == "update" else POISON_SOURCE
+                day.append(Statement(text, tag, source, d, f, f0.object, probe_questions(f)))
                 targeted.add(f.subject)
         day += [Statement(t, "distractor", "chat", d) for t in chatter[d * distractors : (d + 1) * distractors]]
         known += [s for s in day if s.tag == "fact"]

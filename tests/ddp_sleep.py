@@ -1,7 +1,9 @@
-"""One tiny agent observes six fictional facts and sleeps once — run it with plain `python` or under `accelerate launch`.
+"""One tiny agent observes six fictional facts and sleeps once — run it with plain `python` or under
+`accelerate launch`.
 
     python tests/ddp_sleep.py MEMORY_DIR SUMMARY_JSON
-    accelerate launch --multi_gpu --num_processes 2 --num_machines 1 --mixed_precision no --dynamo_backend no tests/ddp_sleep.py MEMORY_DIR SUMMARY_JSON
+    accelerate launch --multi_gpu --num_processes 2 --num_machines 1 --mixed_precision no --dynamo_backend no \
+        tests/ddp_sleep.py MEMORY_DIR SUMMARY_JSON
 
 The main process writes SUMMARY_JSON: whether the sleep was accepted, the memory and history as the
 main process sees them, and every process's own view (so a test can check that they all agree)."""

@@ -166,5 +166,5 @@ def test_continual_and_ablations(tmp_path):
 def test_bad_arguments_one_clear_line(args, needle):
     r = run(str(Path(sys.executable).parent / "sleeptrain"), *args, timeout=300)
     assert r.returncode != 0
-    last = [l for l in r.stderr.strip().splitlines() if l.strip()][-1]
+    last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
     assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]

@@ -36,5 +36,5 @@ def test_bad_arguments_one_clear_line(tmp_path, args, needle):
     args = [a.replace("{tmp}", str(tmp_path / "o")) for a in args]
     r = run(*args, timeout=300)
     assert r.returncode != 0
-    last = [l for l in r.stderr.strip().splitlines() if l.strip()][-1]
+    last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
     assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]

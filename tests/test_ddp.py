@@ -1,4 +1,5 @@
-"""Sleep under `accelerate launch` (2 CPU processes, gloo) learns the same adapter as one process, and only the main process writes.
+"""Sleep under `accelerate launch` (2 CPU processes, gloo) learns the same adapter as one process, and only the main
+process writes.
 
 `tests/ddp_sleep.py` observes six facts and sleeps once, in one process and in two; the saved LoRA
 tensors must agree within a relative Frobenius error of `RTOL` per tensor. They are not bit-identical:
@@ -76,7 +77,6 @@ def lora(d: Path) -> dict:
 
 
 def test_two_processes_learn_the_single_process_adapter(tmp_path):
-    import torch
 
     # both runs at once: the two cores are used either way
     single = start([sys.executable], tmp_path / "single")

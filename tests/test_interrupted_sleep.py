@@ -10,7 +10,8 @@ AGENT = textwrap.dedent("""
     from sleeptrain.models import tiny_lm, load_embedder
     d, phase = Path(sys.argv[1]), sys.argv[2]
     cfg = SleepConfig(epochs=20, lr=5e-3, batch_size=4, self_distill=False, kl_weight=0.0)
-    agent = SleepTrainAgent(tiny_lm(seed=0), d / "mem", embedder=load_embedder(), sleep_config=cfg, sleep_gates=SleepGates.off())
+    agent = SleepTrainAgent(tiny_lm(seed=0), d / "mem", embedder=load_embedder(), sleep_config=cfg,
+                            sleep_gates=SleepGates.off())
     q = "Where was Corvin Ostrik born?"
     if phase == "first":
         agent.observe(["Corvin Ostrik was born in Lisbon.", "Mira Talveen works as a baker."])
@@ -34,7 +35,7 @@ def run(d, phase):
 
 
 def lines(out, tag):
-    return [l.split(" ", 1)[1] for l in out.splitlines() if l.startswith(tag + " ")]
+    return [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith(tag + " ")]
 
 
 def test_sigkill_mid_sleep_keeps_last_accepted_adapter(tmp_path):

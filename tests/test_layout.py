@@ -77,7 +77,8 @@ from sleeptrain.hedge import Hedge
 policy = Hedge()
 policy.update({{"REJECT": 0.0, "STORE": 1.0, "CORRECT": 0.5}})
 rows = [leaderboard_row("naive", {{0: [[1.0, None], [0.5, 1.0]]}})]
-page = write_report(Path({str(tmp_path)!r}), rows, matrices={{"naive": {{0: [[1.0, None], [0.5, 1.0]]}}}}, policy=policy)
+matrices = {{"naive": {{0: [[1.0, None], [0.5, 1.0]]}}}}
+page = write_report(Path({str(tmp_path)!r}), rows, matrices=matrices, policy=policy)
 heavy = sorted(m for m in ("torch", "transformers", "peft", "lancedb", "ipywidgets") if m in sys.modules)
 print("heavy:", heavy, "bytes:", Path(page).stat().st_size)
 """

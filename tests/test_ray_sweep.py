@@ -72,7 +72,7 @@ def test_failed_task_retried_once_and_reported(tmp_path, local_ray):
         and bad["failures"][0]["label"] == "base"
         and "no-such-model" in bad["failures"][0]["error"]
     )
-    log = [json.loads(l) for l in (tmp_path / "bad" / SWEEP_TASK_LOG).read_text().splitlines()]
+    log = [json.loads(line) for line in (tmp_path / "bad" / SWEEP_TASK_LOG).read_text().splitlines()]
     assert [e["event"] for e in log] == ["start", "error", "start", "error"]  # the first try and one retry
     assert (
         bad["leaderboard"] == []
@@ -81,7 +81,8 @@ def test_failed_task_retried_once_and_reported(tmp_path, local_ray):
 
 
 def test_cli_seeds_and_bad_ray_address(tmp_path):
-    "The CLI's --seeds writes a mean ± std leaderboard; an unreachable --ray address is one line and a non-zero exit, before any work."
+    """The CLI's --seeds writes a mean ± std leaderboard; an unreachable --ray address is one line and a non-zero exit,
+    before any work."""
     r = _cli(
         "bench",
         "continual",

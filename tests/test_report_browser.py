@@ -1,4 +1,5 @@
-"""Open a SleepTrain HTML report in headless Chromium: every inline image decodes, every table is in the DOM, and the page paints."""
+"""Open a SleepTrain HTML report in headless Chromium: every inline image decodes, every table is in the DOM, and the
+page paints."""
 
 import os, re, subprocess
 from pathlib import Path
