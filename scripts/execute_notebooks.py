@@ -4,8 +4,9 @@
     python scripts/execute_notebooks.py nbs/index.ipynb nbs/tutorials/quickstart.ipynb
 
 The docs workflow runs it on the front page and the tutorials before `nbdev_docs` (a reader's full run, not the
-reduced one `nbdev_test` makes with IN_TEST). Progress bars are switched off (SLEEPTRAIN_QUIET=1) so the outputs hold
-results, not widgets. A cell that raises stops the run with the notebook's name, and the notebook is left unchanged.
+reduced one `nbdev_test` makes with IN_TEST). Progress bars are switched off (SLEEPTRAIN_QUIET=1), and what went to
+stderr (progress bars, library warnings) is dropped, so the outputs hold results. A cell that raises stops the run
+with the notebook's name, and the notebook is left unchanged.
 """
 import os, sys
 from pathlib import Path
@@ -23,6 +24,9 @@ def execute(path: Path) -> None:
         shell.run_all(nb, exc_stop=True)
     finally:
         os.chdir(cwd)
+    for cell in nb.cells:                       # progress bars and library warnings are not results
+        if cell.get("outputs"):
+            cell["outputs"] = [o for o in cell["outputs"] if o.get("name") != "stderr"]
     write_nb(nb, path)
 
 
