@@ -479,6 +479,7 @@ def sleep(
     if is_main_process():
         for stale in self.checkpoint_dir.glob(".*.tmp"):  # left by a process killed while saving
             shutil.rmtree(stale, ignore_errors=True)
+    self.baseline()  # recorded once, on every process, before the main process builds the plan with it
     plan = on_main(self._replay_plan, config, n, new, max_old_probes)
     stats, snapshot = self._train(plan, config, n, logger_fn)
     t_eval = time.time()
