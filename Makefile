@@ -5,7 +5,7 @@ BIN := .venv/bin
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test nbtest pytest sync readme clean-nbs
+.PHONY: setup demo test lint nbtest pytest sync readme clean-nbs
 
 setup: .venv/.setup-done
 
@@ -19,6 +19,9 @@ demo: setup
 test: setup
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing   # one thread per worker: two workers on two cores, no oversubscription
 	OMP_NUM_THREADS=1 $(BIN)/pytest -q -n 2 --dist loadfile tests   # two workers, one thread each; a file's tests share a worker (module fixtures built once)
+
+lint: setup
+	$(BIN)/ruff check .   # line length 120, one statement per line, pyflakes (ruff.toml); CI runs it too
 
 readme: setup
 	$(PY) scripts/make_readme.py
