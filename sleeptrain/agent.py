@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
-from .core import check_text, atomic_write_json, atomic_dir, cache_dir
-from .models import load_lm, DEFAULT_LM, generate, save_base
+from .core import check_text, atomic_write_json, atomic_dir, cache_dir, verify_sidecar
+from .models import load_lm, DEFAULT_LM, generate, save_base, verify_manifest
 from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
 from .teacher import Teacher, TemplateTeacher
@@ -705,6 +705,15 @@ def _save_pretrained(self: SleepTrainAgent, path: Union[str, Path]) -> Path:
         atomic_write_json(tmp / "agent.json", meta)
     return path
 
+# %% ../nbs/15_agent.ipynb #7f2a6339
+def _verify_saved(path: Path) -> None:
+    "Verify every weight file of a saved agent folder; raise `ChecksumError` naming the first that does not match."
+    if (path / "base").exists():
+        verify_manifest(path / "base")
+    for weights in sorted(path.rglob("*.safetensors")):
+        if path / "base" not in weights.parents:
+            verify_sidecar(weights)
+
 # %% ../nbs/15_agent.ipynb #6b8ecf81
 @patch(cls_method=True)
 def from_pretrained(
@@ -721,6 +730,7 @@ def from_pretrained(
     path = Path(path)
     if not (path / "agent.json").exists():
         raise FileNotFoundError(f"path {str(path)!r} is not a saved SleepTrainAgent (no agent.json)")
+    _verify_saved(path)
     meta = json.loads((path / "agent.json").read_text())
     # a model object comes as it is
     quantization = meta.get("quantization") if model is None and meta["base_model"] else None

@@ -7,12 +7,13 @@ from __future__ import annotations
 import os, json, socket, importlib.util, logging, tempfile, warnings
 from pathlib import Path
 from typing import Optional, Sequence
-from .core import cache_dir, get_device, get_dtype, check_text, progress, sha256_file, atomic_dir
+from .core import (cache_dir, get_device, get_dtype, check_text, progress, sha256_file, atomic_dir,
+                             ChecksumError)
 
 # %% auto #0
 __all__ = ['DEFAULT_LM', 'DEFAULT_EMBEDDER', 'QUANTIZATIONS', 'ModelNotFoundError', 'hub_offline', 'hub_reachable',
            'default_gguf', 'load_tokenizer', 'tiny_lm', 'chat_prompts', 'generate', 'perplexity', 'save_base',
-           'bnb_config', 'lm_quantization', 'load_lm', 'quantize_lm', 'load_embedder']
+           'verify_manifest', 'bnb_config', 'lm_quantization', 'load_lm', 'quantize_lm', 'load_embedder']
 
 # %% ../nbs/04_models.ipynb #41e988c8
 import torch
@@ -253,6 +254,27 @@ def save_base(model, tok, dest, source: Optional[str] = None, overwrite: bool = 
             json.dumps({"source": source or getattr(model, "sleeptrain_source", None), "sha256": files}, indent=2)
         )
     return Path(dest)
+
+# %% ../nbs/04_models.ipynb #4af4bca5
+def verify_manifest(folder) -> Path:
+    "Check each file listed in `folder`'s `sleeptrain_manifest.json` against its SHA-256; `ChecksumError` if not."
+    folder = Path(folder)
+    path = folder / "sleeptrain_manifest.json"
+    if not path.exists():
+        raise ChecksumError(f"{folder}: no sleeptrain_manifest.json; refusing to load unverified base weights")
+    try:
+        listed = json.loads(path.read_text())["sha256"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ChecksumError(f"{path}: not a valid manifest ({e})") from None
+    for name, want in listed.items():
+        got = sha256_file(folder / name) if (folder / name).is_file() else None
+        if got != want:
+            raise ChecksumError(f"{folder / name}: SHA-256 does not match the manifest; the file is missing, corrupted "
+                                "or was changed")
+    extra = sorted(p.name for p in folder.glob("*.safetensors") if p.name not in listed)
+    if extra:
+        raise ChecksumError(f"{folder}: weight files not in the manifest: {extra}")
+    return folder
 
 # %% ../nbs/04_models.ipynb #f75d05b5
 class _NoCpuKernelNotice(logging.Filter):
