@@ -711,7 +711,8 @@ def _verify_saved(path: Path) -> None:
     if (path / "base").exists():
         verify_manifest(path / "base")
     for weights in sorted(path.rglob("*.safetensors")):
-        if path / "base" not in weights.parents:
+        hidden = any(part.startswith(".") for part in weights.relative_to(path).parts)  # a save cut short: not loaded
+        if path / "base" not in weights.parents and not hidden:
             verify_sidecar(weights)
 
 # %% ../nbs/15_agent.ipynb #6b8ecf81
