@@ -10,13 +10,13 @@ def run(*args, timeout=600):
 
 def test_reduced_demo_learns(tmp_path):
     out = tmp_path / "demo"
-    r = run("demo", "--facts", "8", "--general", "10", "--out", str(out))
+    r = run("demo", "--facts", "4", "--general", "10", "--out", str(out), timeout=900)  # ~6 min on one CPU thread
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads((out / "results.json").read_text())
     for k in ("recall_before", "recall_after", "n_facts", "sleep_seconds", "total_seconds", "model",
               "locality_before", "locality_after", "ppl_before", "ppl_after"):
         assert k in res, k
-    assert res["n_facts"] == 8 and res["model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert res["n_facts"] == 4 and res["model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert res["recall_before"] <= 0.2 and res["recall_after"] >= 0.75, res
     # routed: general questions keep their answers
     assert res["accepted"] and res["locality"] >= 0.9, res
