@@ -619,7 +619,7 @@ class ShareConfig:
     "How an agent folds its sleeps into one Share subspace (`SleepTrainAgent(consolidation='share')`)."
 
     k: Optional[int] = checked(None, optional(positive_int))  # fixed basis size per factor, or None: the variance rule
-    # variance the basis keeps: 1.0 loses nothing (at 0.9 and 0.6 folding lost the earlier days: bench/share.py)
+    # variance the basis keeps: 1.0 loses nothing (at 0.9 and 0.6 folding lost the earlier days: bench share)
     explained_variance: float = checked(1.0, in_range(0, 1, lo_open=True))
     centred: bool = True  # centre the stacked factors (the paper's text) or not (the published code)
     # the first days learn a free LoRA part of SleepConfig.rank; later days train coefficients only
@@ -627,7 +627,7 @@ class ShareConfig:
     p: int = checked(4, positive_int)  # pseudo-rank of a coefficient-only day
     # temporary directions per factor (capped at the subspace's k/4, at least 1)
     phi: int = checked(1, non_negative_int)
-    # learning rate of a coefficient-only day (a LoRA's 1e-3 leaves coefficients unlearnt; bench/share.py)
+    # learning rate of a coefficient-only day (a LoRA's 1e-3 leaves coefficients unlearnt; bench share)
     lr: float = checked(1e-2, in_range(0, lo_open=True))
 
     def __post_init__(self):

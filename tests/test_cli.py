@@ -38,3 +38,16 @@ def test_bad_arguments_one_clear_line(tmp_path, args, needle):
     assert r.returncode != 0
     last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
     assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]
+
+
+def test_bench_quantized_smoke(tmp_path):
+    "`sleeptrain bench quantized` on the tiny model: fp32 and 4-bit runs, the ratios, and the JSON line it writes."
+    out = tmp_path / "quantized.json"
+    r = run("bench", "quantized", "--model", "tiny", "--facts", "1", "--probes", "1", "--epochs", "1", "--rank", "2",
+            "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == res
+    assert set(res["runs"]) == {"fp32", "4bit"} and res["footprint_ratio"] > 1
+    assert res["provenance"]["command"].startswith("sleeptrain bench quantized")
+    assert "4bit / fp32: recall" in r.stdout
