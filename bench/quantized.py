@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Quantised-sleep benchmark: the same as `sleeptrain bench quantized [options]` (see `--help` and
-`nbs/20_bench_quantized.ipynb`). The same facts slept into one model in fp32 and in 4-bit NF4 (QLoRA), each with a
+`nbs/23_bench_quantized.ipynb`). The same facts slept into one model in fp32 and in 4-bit NF4 (QLoRA), each with a
 fresh agent: recall, locality, perplexity drift, footprint and time, then one line of JSON (`--json FILE` too).
 
     python bench/quantized.py                      # 24 facts, 5 epochs, default model (offline)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Share benchmark: the same as `sleeptrain bench share [options]` (see `--help` and `nbs/19_bench_share.ipynb`).
+"""Share benchmark: the same as `sleeptrain bench share [options]` (see `--help` and `nbs/22_bench_share.ipynb`).
 One adapter per day of new facts folded into one Share subspace, against each day's own adapter, PEFT's merges and
 the agent's on-top scheme, and a new day in coefficients only; a table, then one line of JSON (`--json FILE` too).
 

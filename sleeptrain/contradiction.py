@@ -4,14 +4,13 @@
 
 # %% ../nbs/08_contradiction.ipynb #cd275721
 from __future__ import annotations
-import time
 from typing import Optional, Sequence, Union
 import numpy as np
 from .core import check_text
 from .schema import MemoryRecord, Fact, SINGLE_VALUED, parse_fact
 
 # %% auto #0
-__all__ = ['LLM_PROMPT', 'ContradictionJudge', 'find_conflicts', 'contradiction_set', 'bench_contradiction']
+__all__ = ['LLM_PROMPT', 'ContradictionJudge', 'find_conflicts', 'contradiction_set']
 
 # %% ../nbs/08_contradiction.ipynb #c4ddc9a9
 import torch
@@ -208,56 +207,3 @@ def contradiction_set(seed: int = 0, per_category: int = 25) -> list[dict]:
         o1, o2 = two(POOLS[rel])
         add(RELATIONS[rel].state(s, o1), RELATIONS[rel].state(s, o2), "neutral", "multi_valued")
     return out
-
-# %% ../nbs/08_contradiction.ipynb #e874d75d
-def bench_contradiction(
-    backends: Sequence[str] = ("structured", "llm"),
-    model=None,
-    tokenizer=None,
-    nli_model=None,
-    seed: int = 0,
-    per_category: int = 25,
-    echo=print,
-) -> dict:
-    ("Precision, recall and F1 for 'contradiction' of each judge backend on `contradiction_set`, plus accuracy per "
-     "category.")
-    data = contradiction_set(seed, per_category)
-    y = np.array([d["label"] == "contradiction" for d in data])
-    res = {"benchmark": "contradiction", "seed": seed, "n_pairs": len(data), "positives": int(y.sum()), "backends": {}}
-    for b in backends:
-        if b == "llm" and model is None:
-            from sleeptrain.models import load_lm
-
-            model, tokenizer = load_lm()
-        judge = ContradictionJudge(b, model=model, tokenizer=tokenizer, nli_model=nli_model)
-        t = time.perf_counter()
-        p = judge.judge([(d["premise"], d["hypothesis"]) for d in data])
-        pred = p >= 0.5
-        secs = time.perf_counter() - t
-        tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        cats = {}
-        for c in dict.fromkeys(d["category"] for d in data):
-            idx = [i for i, d in enumerate(data) if d["category"] == c]
-            cats[c] = float(np.mean(pred[idx] == y[idx]))
-        res["backends"][b] = {
-            "precision": prec,
-            "recall": rec,
-            "f1": f1,
-            "accuracy": float(np.mean(pred == y)),
-            "seconds": secs,
-            "by_category": cats,
-        }
-        echo(
-            f"{b:>10}: precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} accuracy {np.mean(pred == y):.3f} "
-            f"({secs:.1f}s) | " + " ".join(f"{c} {a:.2f}" for c, a in cats.items())
-        )
-    res["majority_baseline_accuracy"] = float(max(y.mean(), 1 - y.mean()))
-    echo(
-        f"baseline (always the majority label): accuracy {res['majority_baseline_accuracy']:.3f}; always "
-        "'contradiction': "
-        f"precision {y.mean():.3f} recall 1.000 F1 {2 * y.mean() / (1 + y.mean()):.3f}"
-    )
-    return res

@@ -17,8 +17,8 @@ from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
            'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
            'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
-           'answer_tokens', 'train_lora', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs', 'adapter_state',
-           'restore_adapter_state', 'save_adapter', 'load_adapter', 'bench_throughput']
+           'flop_counter', 'answer_tokens', 'train_lora', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs',
+           'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter']
 
 # %% ../nbs/12_sleep.ipynb #2bf32054
 import torch
@@ -474,7 +474,7 @@ def _reporter(config: SleepConfig):
     run = wandb.run or wandb.init(project="sleeptrain", config=config.to_dict())
     return lambda d: run.log({k: v for k, v in d.items() if k != "step"}, step=d["step"])
 
-def _flop_counter():
+def flop_counter():
     "A `FlopCounterMode` context (or None where torch lacks it)."
     try:
         from torch.utils.flop_counter import FlopCounterMode
@@ -614,7 +614,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
                 n_all, n_pad = _batch_tokens(b, packed, world)  # the whole (global) batch
                 tokens, padded = tokens + n_all, padded + n_pad
                 b, w, rows, wk = _batch_share(b, kl, rng, config, use_kl, rank, world)
-                counter = _flop_counter() if not measured and b else None  # FLOPs of this process's first batch
+                counter = flop_counter() if not measured and b else None  # FLOPs of this process's first batch
                 measured = measured or bool(b)
                 loss, klv, counted = _batch_backward(model, tok, config, kl, b, rows, w, wk, counter, dev, world,
                                                      packed, min_prefix, use_bf16, use_kl)
@@ -723,158 +723,3 @@ def load_adapter(base_model, path, is_trainable: bool = False) -> PeftModel:
         raise FileNotFoundError(f"adapter path {str(path)!r} has no adapter_model.safetensors")
     verify_sidecar(weights)
     return PeftModel.from_pretrained(base_model, str(path), is_trainable=is_trainable, use_safetensors=True)
-
-# %% ../nbs/12_sleep.ipynb #ba372aef
-def _matmul_peak(device, n: int = 2048, repeats: int = 5) -> float:
-    "FLOP/s of the best of `repeats` n x n fp32 matmuls on `device`."
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    best = float("inf")
-    for _ in range(repeats + 1):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - t)
-    return 2 * n ** 3 / best
-
-# %% ../nbs/12_sleep.ipynb #9e568608
-def _hf_trainer_run(pm, data: list, collator, cfg: SleepConfig, dev, use_bf16: bool, real_tokens: int,
-                    count: bool) -> tuple:
-    ("Train `pm` once with HF `Trainer` + PEFT and `collator` on `data`: (seconds, padded tokens, training FLOPs), "
-     "the last two counted (one step, scaled by real tokens) only when `count`, else None.")
-    import tempfile
-    from transformers import Trainer, TrainingArguments
-    hf_padded = hf_flops = None
-    batch_size, epochs = cfg.batch_size, cfg.epochs
-    with tempfile.TemporaryDirectory() as tmp:
-        args = TrainingArguments(
-            output_dir=tmp,
-            per_device_train_batch_size=batch_size,
-            num_train_epochs=epochs,
-            learning_rate=cfg.lr,
-            lr_scheduler_type="linear",
-            warmup_steps=int(math.ceil(len(data) / batch_size) * epochs * cfg.warmup_ratio),
-            max_grad_norm=cfg.grad_clip,
-            weight_decay=cfg.weight_decay,
-            logging_strategy="no",
-            save_strategy="no",
-            report_to=[],
-            seed=cfg.seed,
-            disable_tqdm=True,
-            dataloader_num_workers=0,
-            remove_unused_columns=False,
-            use_cpu=dev.type == "cpu",
-            bf16=use_bf16,
-        )
-        trainer = Trainer(model=pm, args=args, train_dataset=data, data_collator=collator)
-        if count:  # its padding and FLOPs (one step counted), once
-            batches = list(trainer.get_train_dataloader())
-            hf_padded = sum(b["input_ids"].numel() for b in batches) * epochs
-            first = {k: v.to(dev) for k, v in batches[0].items()}
-            counter = _flop_counter()
-            with counter or contextlib.nullcontext(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                pm(**first).loss.backward()
-            pm.zero_grad(set_to_none=True)
-            hf_flops = counter.get_total_flops() / int(first["attention_mask"].sum()) * real_tokens if counter else 0.0
-        t = time.time()
-        trainer.train()
-        return time.time() - t, hf_padded, hf_flops
-
-# %% ../nbs/12_sleep.ipynb #96789dbc
-def _throughput_summary(res: dict, runs: dict, ours: dict, packed: dict, hf_padded: int, hf_flops: float,
-                        echo) -> dict:
-    "Add each trainer's padding, FLOPs, fastest time, tokens/s, FLOP/s and speed-ups to `res`, and `echo` them."
-    real_tokens, peak, repeats = res["real_tokens"], res["matmul_peak_flops"], res["repeats"]
-    for name, r in (("ours", ours), ("packed", packed)):
-        res |= {f"{name}_padding_fraction": r["padding_fraction"], f"{name}_flops": r["flops"],
-                f"{name}_packed": r["packed"]}
-    res |= {"ours_shared_prefix": ours["shared_prefix"], "hf_padding_fraction": 1 - real_tokens / hf_padded,
-            "hf_flops": hf_flops}
-    for name, secs in runs.items():
-        res |= {
-            f"{name}_seconds": min(secs),
-            f"{name}_seconds_all": secs,
-            f"{name}_tokens_per_s": real_tokens / min(secs),
-            f"{name}_flops_per_s": res[f"{name}_flops"] / min(secs),
-        }
-    res["speedup"], res["packed_speedup"] = (
-        res["ours_tokens_per_s"] / res["hf_tokens_per_s"],
-        res["packed_tokens_per_s"] / res["hf_tokens_per_s"],
-    )
-    for name in ("ours", "packed", "hf"):
-        res[f"{name}_peak_fraction"] = res[f"{name}_flops_per_s"] / peak
-    layout = "packed rows" if ours["packed"] else "length-bucketed batches"
-    prefix = ", shared prefix once" if ours["shared_prefix"] else ""
-    for name, label in (
-        ("ours", f"train_lora ({layout}{prefix}, answer-only logits)"),
-        ("packed", "train_lora, packed rows"),
-        ("hf", "HF Trainer + padding collator"),
-    ):
-        echo(
-            f"{label}: {res[f'{name}_tokens_per_s']:.0f} tokens/s, padding {res[f'{name}_padding_fraction']:.1%}, "
-            f"{res[f'{name}_flops_per_s'] / 1e9:.1f} GFLOP/s ({res[f'{name}_peak_fraction']:.1%} of peak)"
-        )
-    echo(
-        f"speed-up {res['speedup']:.2f}x (packed rows {res['packed_speedup']:.2f}x) over the Trainer (target >= 1.5x)"
-        + (f"; fastest of {repeats} runs each" if repeats > 1 else "")
-    )
-    return res
-
-# %% ../nbs/12_sleep.ipynb #577d6eba
-def bench_throughput(model=None, facts: int = 40, epochs: int = 1, batch_size: int = 8, seed: int = 0,
-                     bf16: Optional[bool] = None, workload: str = "sleep", repeats: int = 1, echo=print) -> dict:
-    ("Training tokens/s, padding and FLOP/s of `train_lora` (its default batching, and packed rows) vs HF `Trainer` + "
-     "PEFT (padding collator) on the same examples, in one run, all in the same precision (`bf16`: None = "
-     "`SleepConfig`'s default for the device). `workload='sleep'`: what a sleep trains on, the facts' pairs plus the "
-     "base model's own answers to the self-distillation prompts; `'facts'`: the facts' pairs alone. Each trainer runs "
-     "`repeats` times, in turns, and its fastest run counts (a shared machine's slow spells hit every trainer alike).")
-    from dataclasses import replace
-    from transformers import DataCollatorForSeq2Seq
-    from sleeptrain.models import load_lm
-    from sleeptrain.world import make_facts
-    from sleeptrain.teacher import TemplateTeacher
-
-    if workload not in ("sleep", "facts"):
-        raise ValueError(f"workload must be 'sleep' or 'facts', got {workload!r}")
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
-    base, tok = model if isinstance(model, tuple) else load_lm(model)
-    dev = next(base.parameters()).device
-    cfg = SleepConfig(epochs=epochs, batch_size=batch_size, seed=seed, bf16=bf16)
-    pairs = teacher_pairs(TemplateTeacher(), [it.statement for it in make_facts(facts, seed=seed)])
-    # as a sleep mixes them: self-distillation pairs at SleepConfig.distill_ratio (the agent's baseline answers)
-    if workload == "sleep":
-        distill = self_distillation_pairs(base, tok)
-        n_distill = min(len(distill), math.ceil(cfg.distill_ratio * len(pairs)))
-        pairs = pairs + random.Random(seed).sample(distill, n_distill)
-    examples = encode_pairs(tok, pairs, cfg.max_length)
-    real_tokens = sum(len(e["input_ids"]) for e in examples) * epochs
-    peak = _matmul_peak(dev)
-    collator = DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100)
-    data = [{**e, "attention_mask": [1] * len(e["input_ids"])} for e in examples]
-    runs, hf_padded, hf_flops = {"ours": [], "packed": [], "hf": []}, None, None
-    for r in range(repeats):
-        pm = add_lora(base, cfg)
-        ours = train_lora(pm, tok, pairs, cfg, desc="train_lora")
-        use_bf16 = ours["bf16"]  # the precision every trainer below uses
-        if r == 0:
-            echo(f"{workload} workload: {len(examples)} examples, {real_tokens} real training tokens over {epochs} "
-                 f"epoch(s), {'bf16 autocast' if use_bf16 else 'fp32'}; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s")
-        base = pm.unload()
-        pm = add_lora(base, cfg)
-        packed = train_lora(pm, tok, pairs, replace(cfg, packing=True, bf16=use_bf16), desc="train_lora, packed rows")
-        base = pm.unload()
-        pm = add_lora(base, cfg)
-        secs, padded_tokens, flops = _hf_trainer_run(pm, data, collator, cfg, dev, use_bf16, real_tokens,
-                                                     count=hf_flops is None)
-        if hf_flops is None:
-            hf_padded, hf_flops = padded_tokens, flops
-        runs["hf"].append(secs)
-        base = pm.unload()
-        runs["ours"].append(ours["seconds"])
-        runs["packed"].append(packed["seconds"])
-    res = {"workload": workload, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
-           "bf16": use_bf16, "real_tokens": real_tokens, "repeats": repeats, "matmul_peak_flops": peak}
-    return _throughput_summary(res, runs, ours, packed, hf_padded, hf_flops, echo)
