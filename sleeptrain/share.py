@@ -164,6 +164,24 @@ def factors(self: ShareSubspace, i: int) -> dict:
         raise IndexError(f"adapter index {i} out of range for {len(self)} adapters")
     return {m: _rebuild(b, self.coeffs[i][m]) for m, b in self.basis.items()}
 
+# %% ../nbs/14_share.ipynb #52b3f8fa
+@patch
+def stats(self: ShareSubspace) -> dict:
+    "Stored parameters: every adapter kept separately vs the coefficients (and the basis, counted apart)."
+    r = self.peft_config["r"]
+    full = sum(b["muA"].numel() * r + b["muB"].numel() * r for b in self.basis.values()) * len(self)
+    coef = sum(c["a"].numel() + c["b"].numel() for cs in self.coeffs for c in cs.values())
+    basis = sum(t.numel() for b in self.basis.values() for t in b.values())
+    return {
+        "adapters": len(self),
+        "separate_params": full,
+        "coefficient_params": coef,
+        "basis_params": basis,
+        "ratio_without_basis": full / coef,
+        "ratio_with_basis": full / (coef + basis),
+        "k": {m: (b["UA"].shape[1], b["UB"].shape[1]) for m, b in self.basis.items()},
+    }
+
 # %% ../nbs/14_share.ipynb #fe71ed74
 @patch
 def error(self: ShareSubspace, i: int, original: dict) -> float:
@@ -174,6 +192,19 @@ def error(self: ShareSubspace, i: int, original: dict) -> float:
         num += float(torch.linalg.norm(rec[m][1] @ rec[m][0] - d) ** 2)
         den += float(torch.linalg.norm(d) ** 2)
     return (num / den) ** 0.5 if den else 0.0
+
+# %% ../nbs/14_share.ipynb #46c0120b
+def _write_lora(factors: dict, cfg: dict, path, meta: dict) -> Path:
+    "A PEFT LoRA folder from `{module: (A, B)}` factors, written atomically with a SHA-256 sidecar."
+    sd = {}
+    for m, (A, B) in factors.items():
+        sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
+    with atomic_dir(path) as tmp:
+        save_file(sd, str(tmp / "adapter_model.safetensors"))
+        write_sidecar(tmp / "adapter_model.safetensors")
+        atomic_write_json(tmp / "adapter_config.json", cfg)
+        atomic_write_json(tmp / "sleeptrain.json", meta)
+    return Path(path)
 
 # %% ../nbs/14_share.ipynb #528a6610
 @patch
@@ -253,37 +284,6 @@ def absorb(self: ShareSubspace, adapter) -> "ShareSubspace":
     prev = [self.factors(i) for i in range(len(self))]
     _check_same([(prev[0], self.peft_config), (new, cfg)])
     return ShareSubspace._fit(prev + [new], self.peft_config, self.k, self.explained_variance, self.centred)
-
-# %% ../nbs/14_share.ipynb #52b3f8fa
-@patch
-def stats(self: ShareSubspace) -> dict:
-    "Stored parameters: every adapter kept separately vs the coefficients (and the basis, counted apart)."
-    r = self.peft_config["r"]
-    full = sum(b["muA"].numel() * r + b["muB"].numel() * r for b in self.basis.values()) * len(self)
-    coef = sum(c["a"].numel() + c["b"].numel() for cs in self.coeffs for c in cs.values())
-    basis = sum(t.numel() for b in self.basis.values() for t in b.values())
-    return {
-        "adapters": len(self),
-        "separate_params": full,
-        "coefficient_params": coef,
-        "basis_params": basis,
-        "ratio_without_basis": full / coef,
-        "ratio_with_basis": full / (coef + basis),
-        "k": {m: (b["UA"].shape[1], b["UB"].shape[1]) for m, b in self.basis.items()},
-    }
-
-# %% ../nbs/14_share.ipynb #46c0120b
-def _write_lora(factors: dict, cfg: dict, path, meta: dict) -> Path:
-    "A PEFT LoRA folder from `{module: (A, B)}` factors, written atomically with a SHA-256 sidecar."
-    sd = {}
-    for m, (A, B) in factors.items():
-        sd[f"{m}.lora_A.weight"], sd[f"{m}.lora_B.weight"] = A.contiguous(), B.contiguous()
-    with atomic_dir(path) as tmp:
-        save_file(sd, str(tmp / "adapter_model.safetensors"))
-        write_sidecar(tmp / "adapter_model.safetensors")
-        atomic_write_json(tmp / "adapter_config.json", cfg)
-        atomic_write_json(tmp / "sleeptrain.json", meta)
-    return Path(path)
 
 # %% ../nbs/14_share.ipynb #3451fcad
 @patch
