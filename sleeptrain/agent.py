@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
 from .core import check_text, atomic_write_json, atomic_dir, cache_dir, verify_sidecar
-from .models import load_lm, DEFAULT_LM, generate, save_base, verify_manifest
+from .models import load_lm, DEFAULT_LM, save_base, verify_manifest
+from .decoding import generate, weights_key
 from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
 from .teacher import Teacher, TemplateTeacher
@@ -44,7 +45,7 @@ from .evaluation import evaluate as evaluate_views
 from .distributed import distributed, is_main_process, on_main, broadcast_object, process_device
 
 # %% auto #0
-__all__ = ['RAG_SYSTEM', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict']
+__all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict']
 
 # %% ../nbs/15_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -136,6 +137,7 @@ class SleepTrainAgent:
         self.route_threshold, self.seed, self.quantization = route_threshold, seed, quantization
         self.consolidation, self.share_config, self.share = consolidation, share or ShareConfig(), None
         self._baseline, self._kl, self._pending = None, None, {}
+        self._base_memo = (None, {})   # (base weights key, {(question, system, max_new_tokens): answer})
         self._resume()
 
 # %% ../nbs/15_agent.ipynb #60272efc
@@ -599,32 +601,53 @@ def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[
     embs = self.memory.embed(list(texts)) if embeddings is None else embeddings
     return [bool(h) and h[0][1] >= self.route_threshold for h in (self.memory.query_vector(e, 1) for e in embs)]
 
+# %% ../nbs/15_agent.ipynb #b45e0a12
+BASE_MEMO_SIZE = 20_000
+
+@patch
+def _base_answers(self: SleepTrainAgent, questions: Sequence[str], systems: Sequence[Optional[str]],
+                  max_new_tokens: int, batch_size: Optional[int], engine: str) -> list[str]:
+    "The base model's greedy answers (adapters off): from the memo where it has them, generated otherwise."
+    key = weights_key(self.model)
+    if self._base_memo[0] != key:
+        self._base_memo = (key, {})
+    memo = self._base_memo[1]
+    keys = [(q, s, max_new_tokens) for q, s in zip(questions, systems)]
+    missing = list(dict.fromkeys(k for k in keys if k not in memo))
+    if missing:
+        with base_only(self.model):
+            got = generate(self.model, self.tokenizer, [q for q, _, _ in missing], max_new_tokens=max_new_tokens,
+                           batch_size=batch_size, system=[s for _, s, _ in missing], engine=engine)
+        memo.update(zip(missing, got))
+        for old in list(memo)[:max(0, len(memo) - BASE_MEMO_SIZE)]:
+            del memo[old]
+    return [memo[k] for k in keys]
+
 # %% ../nbs/15_agent.ipynb #a91d6c9e
 @patch
 def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = False, top_k: int = 3,
-            max_new_tokens: int = 48, batch_size: int = 16, routed: bool = True, adapter: bool = True) -> list[str]:
+            max_new_tokens: int = 48, batch_size: Optional[int] = None, routed: bool = True,
+            adapter: bool = True, engine: str = "auto") -> list[str]:
     ("Greedy answers (batched): closed book, or with retrieved memories (`use_memory`, RAG); the adapter routed, "
-     "always on (`routed=False`) or off (`adapter=False`: the base model).")
+     "always on (`routed=False`) or off (`adapter=False`: the base model); `engine` as in `decoding.generate`.")
     qs = [check_text(q, f"questions[{i}]") for i, q in enumerate(questions)]
     has = adapter and isinstance(self.model, PeftModel)
     embs = self.memory.embed(qs) if (use_memory or (has and routed and self.route_threshold is not None)) else None
     system = [_rag_prompt(self.memory.query_vector(e, top_k)) for e in embs] if use_memory else None
     on = (self.route(qs, embs) if routed else [True] * len(qs)) if has else [False] * len(qs)
     out = [None] * len(qs)
-    for flag in (True, False):
-        idx = [i for i, o in enumerate(on) if o == flag]
-        if not idx:
-            continue
-        with base_only(self.model, off=not flag):
-            got = generate(
-                self.model,
-                self.tokenizer,
-                [qs[i] for i in idx],
-                max_new_tokens=max_new_tokens,
-                batch_size=batch_size,
-                system=[system[i] for i in idx] if system else None,
-            )
-        for i, a in zip(idx, got):
+    systems = system or [None] * len(qs)
+    adapted = [i for i, o in enumerate(on) if o]
+    if adapted:
+        got = generate(self.model, self.tokenizer, [qs[i] for i in adapted], max_new_tokens=max_new_tokens,
+                       batch_size=batch_size, system=[systems[i] for i in adapted], engine=engine)
+        for i, a in zip(adapted, got):
+            out[i] = a
+    base = [i for i, o in enumerate(on) if not o]
+    if base:
+        got = self._base_answers([qs[i] for i in base], [systems[i] for i in base], max_new_tokens, batch_size,
+                                 engine)
+        for i, a in zip(base, got):
             out[i] = a
     return out
 

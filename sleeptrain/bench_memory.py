@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_bench_memory.ipynb #2c102f8a
 from __future__ import annotations
-import shutil, tempfile, time
+import json, re, resource, shutil, tempfile, time
 from pathlib import Path
 from typing import Optional
 import numpy as np
@@ -13,12 +13,17 @@ from .memory import Hippocampus
 from .models import load_embedder
 from .world import make_facts
 
+
 # %% auto #0
-__all__ = ['bench_memory']
+__all__ = ['squad_sentences', 'bench_memory']
 
 # %% ../nbs/19_bench_memory.ipynb #a16eda63
 def _unit(x):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+def _top(sims, k):
+    "Indices of the `k` largest `sims` (all of them when there are no more than `k`)."
+    return np.arange(len(sims)) if len(sims) <= k else np.argpartition(-sims, k)[:k]
 
 def _time_queries(store, vecs, queries, ids, top_k):
     ("Store query latencies and recall@k against exact NumPy search, plus the NumPy latencies (each timed in its own "
@@ -28,7 +33,7 @@ def _time_queries(store, vecs, queries, ids, top_k):
     for q in queries:
         t = time.perf_counter()
         sims = vecs @ q
-        tops.append(np.argpartition(-sims, top_k)[:top_k])
+        tops.append(_top(sims, top_k))
         np_lat.append(time.perf_counter() - t)
     for q, top in zip(queries, tops):
         t = time.perf_counter()
@@ -42,49 +47,161 @@ def _time_queries(store, vecs, queries, ids, top_k):
         "numpy_p50_ms": ms(np_lat, 50),
         "numpy_p95_ms": ms(np_lat, 95),
         "p50_ratio_vs_numpy": ms(st_lat, 50) / ms(np_lat, 50),
-        f"recall_at_{top_k}": hits / (top_k * len(queries)),
+        f"recall_at_{top_k}": hits / sum(len(t) for t in tops),
     }
 
-# %% ../nbs/19_bench_memory.ipynb #24c46b07
-def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, **index_kw) -> dict:
-    ("Upsert `vecs` into a fresh store; time exact queries, then build the ANN index and time it, both against NumPy "
-     "brute force.")
-    N = len(vecs)
-    store = Hippocampus(Path(workdir) / label, embedder=False, namespace="bench", index_threshold=N + 1, **index_kw)
-    t = time.perf_counter()
-    for s in range(0, N, batch):
-        store.upsert(
-            [MemoryRecord(f"{label} record {i}", namespace="bench") for i in range(s, min(N, s + batch))],
-            embeddings=vecs[s : s + batch],
-        )
-    upsert_s = time.perf_counter() - t
-    ids = np.array([MemoryRecord(f"{label} record {i}", namespace="bench").id for i in range(N)])
-    store.query_vector(queries[0])  # loads the exact-search cache (timed apart below)
-    t = time.perf_counter()
+def _time_batched(store, vecs, queries, ids, top_k, batch: int = 32) -> dict:
+    "Per-query time and recall@k of `query_vectors` on batches of `batch` queries, against exact NumPy search."
+    t, hits = time.perf_counter(), 0
+    got = [g for s in range(0, len(queries), batch) for g in store.query_vectors(queries[s : s + batch], top_k)]
+    per_query = (time.perf_counter() - t) / len(queries)
+    tops = [_top(vecs @ q, top_k) for q in queries]
+    for top, g in zip(tops, got):
+        hits += len(set(ids[top]) & {r.id for r, _ in g})
+    recall = hits / sum(len(t) for t in tops)
+    return {"batch": batch, "per_query_ms": per_query * 1000, f"recall_at_{top_k}": recall}
+
+
+# %% ../nbs/19_bench_memory.ipynb #d1f0a001
+def _rss_mb() -> float:
+    "Peak resident memory of this process so far, in MB (Linux reports KB)."
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _upsert_all(store, recs, vecs, batch: int) -> dict:
+    "Upsert `recs` with `vecs` in batches of `batch`: the rate overall and over the last tenth, and batch latencies."
+    lat = []
+    for s in range(0, len(recs), batch):
+        t = time.perf_counter()
+        store.upsert(recs[s : s + batch], embeddings=vecs[s : s + batch])
+        lat.append(time.perf_counter() - t)
+    last = lat[-max(1, len(lat) // 10) :]
+    return {
+        "upsert_per_s": len(recs) / sum(lat),
+        "upsert_last_tenth_per_s": min(len(recs), batch * len(last)) / sum(last),
+        "upsert_batch_p50_ms": float(np.percentile(lat, 50) * 1000),
+        "upsert_batch_p95_ms": float(np.percentile(lat, 95) * 1000),
+    }
+
+
+# %% ../nbs/19_bench_memory.ipynb #d1f0a003
+def squad_sentences(path, n_questions: int = 200) -> tuple[list[str], list[str]]:
+    ("Every distinct sentence of the SQuAD passages in `path` (`[{title, context, questions: [{question}]}]`), split "
+     "after . ! or ?, and the first `n_questions` questions.")
+    if not Path(path).is_file():
+        raise ValueError(f"squad: no such file {str(path)!r}")
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, list) or not all(isinstance(p, dict) and "context" in p for p in data):
+        raise ValueError(f"squad: {str(path)!r} is not a list of passages with a 'context' field")
+    sentences = dict.fromkeys(
+        s.strip() for p in data for s in re.split(r"(?<=[.!?])\s+", p["context"]) if len(s.split()) >= 3
+    )
+    questions = [q["question"] for p in data for q in p.get("questions", [])][:n_questions]
+    return list(sentences), questions
+
+
+# %% ../nbs/19_bench_memory.ipynb #d1f0a011
+def _bench_exact(store, vecs, queries, ids, top_k) -> dict:
+    "The exact path: the cache load (timed), its size, queries one at a time and in batches, against NumPy."
     store._exact = None
+    t = time.perf_counter()
     store.query_vector(queries[0])
-    cache_s = time.perf_counter() - t
-    exact = _time_queries(store, vecs, queries, ids, top_k)
+    load_s = time.perf_counter() - t
+    cache = store._exact[1]
+    return {
+        "exact_cache_load_s": load_s,
+        "exact_cache_mb": (cache.f32.nbytes + cache.f16.nbytes) / 2**20,
+        "exact": _time_queries(store, vecs, queries, ids, top_k),
+        "batched": _time_batched(store, vecs, queries, ids, top_k),
+    }
+
+def _bench_follow(store, label, rows, batches, queries, seed) -> tuple[dict, np.ndarray, np.ndarray]:
+    "`batches` upserts of `rows` new records while the exact cache is loaded: their latency, the next query's."
+    v = _unit(np.random.default_rng(seed + 1).standard_normal((rows * batches, queries.shape[1])))
+    recs = [MemoryRecord(f"{label} late {i}", namespace="bench") for i in range(len(v))]
+    up, after = [], []
+    for b in range(batches):
+        t = time.perf_counter()
+        store.upsert(recs[b * rows : (b + 1) * rows], embeddings=v[b * rows : (b + 1) * rows])
+        up.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        store.query_vector(queries[b % len(queries)])
+        after.append(time.perf_counter() - t)
+    res = {"rows": rows, "batches": batches, "upsert_batch_p50_ms": float(np.median(up) * 1000),
+           "next_query_p50_ms": float(np.median(after) * 1000), "cache_followed": store._exact[0] == store.version}
+    return res, v, np.array([r.id for r in recs])
+
+
+# %% ../nbs/19_bench_memory.ipynb #d1f0a014
+def _unindexed(store) -> int:
+    "LanceDB's count of rows not yet in the vector index."
+    name = next(i.name for i in store._table.list_indices() if "embedding" in list(i.columns))
+    return int(store._table.index_stats(name).num_unindexed_rows)
+
+def _bench_tail(store, vecs, ids, tail, query_sets: dict, top_k: int, batch: int) -> dict:
+    ("Upsert `tail` (records, vectors) after the index was built: ANN latency and recall with the unindexed rows "
+     "(LanceDB scans them exactly), the cost of `optimize`, and the same after it.")
+    recs, tail_v = tail
+    t = time.perf_counter()
+    for s in range(0, len(recs), batch):
+        store.upsert(recs[s : s + batch], embeddings=tail_v[s : s + batch])
+    res = {"rows": len(recs), "upsert_per_s": len(recs) / (time.perf_counter() - t)}
+    res["unindexed_rows"] = _unindexed(store)
+    vecs, ids = np.concatenate([vecs, tail_v]), np.concatenate([ids, [r.id for r in recs]])
+    res["before_optimize"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
+    t = time.perf_counter()
+    store._table.optimize()
+    res["optimize_s"], res["unindexed_rows_after"] = time.perf_counter() - t, _unindexed(store)
+    res["after_optimize"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
+    return res
+
+
+# %% ../nbs/19_bench_memory.ipynb #24c46b07
+def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, tail=None, tail_queries=None, seed=0,
+               **index_kw) -> dict:
+    ("Upsert `vecs` (precomputed embeddings) into a fresh store in batches of `batch`, then the exact path, writes it "
+     "follows, the ANN index and a `tail` (texts, vectors) upserted after the index, all against NumPy brute force.")
+    N = len(vecs)
+    store = Hippocampus(Path(workdir) / label, embedder=False, namespace="bench", index_threshold=10**12, **index_kw)
+    t = time.perf_counter()
+    recs = [MemoryRecord(f"{label} record {i}", namespace="bench") for i in range(N)]
+    res = {"n": N, "batch": batch, "records_per_s": N / (time.perf_counter() - t)}     # built outside the timing
+    ids = np.array([r.id for r in recs])
+    res.update(_upsert_all(store, recs, vecs, batch))
+    res["peak_rss_mb_after_upsert"] = _rss_mb()
+    res.update(_bench_exact(store, vecs, queries, ids, top_k))
+    res["peak_rss_mb_after_exact"] = _rss_mb()
+    res["follow"], late_v, late_ids = _bench_follow(store, label, min(batch, max(1, N // 50)), 5, queries, seed)
+    vecs, ids = np.concatenate([vecs, late_v]), np.concatenate([ids, late_ids])
+    store._exact = None                                        # the index path does not use the exact cache
     t = time.perf_counter()
     store._maybe_index(force=True)
-    index_s = time.perf_counter() - t
-    ann = _time_queries(store, vecs, queries, ids, top_k)
-    res = {
-        "n": N,
-        "upsert_per_s": N / upsert_s,
-        "exact_cache_load_s": cache_s,
-        "index_seconds": index_s,
-        "exact": exact,
-        "ann": ann,
-    }
+    res["index_seconds"] = time.perf_counter() - t
+    res["ann"] = _time_queries(store, vecs, queries, ids, top_k)
+    res["peak_rss_mb_after_index"] = _rss_mb()
     k = f"recall_at_{top_k}"
+    if tail is not None:
+        m = max(1, N // 20)                               # under a tenth of the rows: no automatic optimize
+        texts, tail_v = tail[0][:m], tail[1][:m]
+        sets = {"random": queries} if tail_queries is None else {"random": queries, "real": tail_queries}
+        tail_recs = [MemoryRecord(x, namespace="bench") for x in texts]
+        res["tail"] = _bench_tail(store, vecs, ids, (tail_recs, tail_v), sets, top_k, batch)
+    exact, ann, b = res["exact"], res["ann"], res["batched"]
     echo(
-        f"{label:>14} n={N:>7,}: upsert {res['upsert_per_s']:>8,.0f}/s | numpy p50 {exact['numpy_p50_ms']:6.2f} ms | "
-        f"store exact p50 {exact['p50_ms']:6.2f} ms ({exact['p50_ratio_vs_numpy']:.2f}x numpy, "
-        f"recall {exact[k]:.3f}) | ANN p50 {ann['p50_ms']:6.2f} ms p95 {ann['p95_ms']:6.2f} "
-        f"({ann['p50_ratio_vs_numpy']:.2f}x numpy, recall {ann[k]:.3f}, built in {index_s:.0f}s)"
+        f"{label:>14} n={N:>9,}: upsert {res['upsert_per_s']:>7,.0f}/s "
+        f"(last tenth {res['upsert_last_tenth_per_s']:,.0f}/s) | numpy p50 {exact['numpy_p50_ms']:6.2f} ms | "
+        f"exact p50 {exact['p50_ms']:6.2f} ms p95 {exact['p95_ms']:6.2f} ({exact['p50_ratio_vs_numpy']:.2f}x numpy, "
+        f"recall {exact[k]:.3f}), batched {b['per_query_ms']:.2f} ms/query | ANN p50 {ann['p50_ms']:6.2f} ms "
+        f"p95 {ann['p95_ms']:6.2f} (recall {ann[k]:.3f}, built in {res['index_seconds']:.0f}s) | "
+        f"peak RSS {res['peak_rss_mb_after_index']:,.0f} MB"
     )
+    if "tail" in res:
+        tl = res["tail"]
+        for when in ("before_optimize", "after_optimize"):
+            echo(f"{'':>14} tail of {tl['rows']:,} after the index, {when.replace('_', ' ')}: " + ", ".join(
+                f"{q} p50 {r['p50_ms']:.2f} ms recall {r[k]:.3f}" for q, r in tl[when].items()))
+        echo(f"{'':>14} tail: {tl['unindexed_rows']:,} unindexed rows; optimize took {tl['optimize_s']:.1f}s")
     return res
+
 
 # %% ../nbs/19_bench_memory.ipynb #4255816d
 def bench_memory(
@@ -97,35 +214,40 @@ def bench_memory(
     nprobes: int = 64,
     ef: int = 200,
     refine_factor: Optional[int] = 5,
+    batch: int = 1000,
+    squad=None,
     workdir=None,
     echo=print,
 ) -> dict:
-    ("Benchmark the store (upsert rate, exact and ANN query latency, ANN recall) against NumPy brute force, on random "
-     "and real embeddings.")
-
+    ("Benchmark the store (upsert rate, exact and ANN query latency and recall, peak memory, index freshness) against "
+     "NumPy brute force, on random embeddings and real sentences (SQuAD's when `squad` names its passages file).")
     rng = np.random.default_rng(seed)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="sleeptrain-bench-"))
     kw = dict(index_type=index_type, nprobes=nprobes, ef=ef, refine_factor=refine_factor)
-    out = {
-        "benchmark": "memory",
-        "seed": seed,
-        **kw,
-        "top_k": top_k,
-        "n_queries": n_queries,
-        "random": [],
-        "real": None,
-    }
+    out = {"benchmark": "memory", "seed": seed, **kw, "top_k": top_k, "n_queries": n_queries, "batch": batch,
+           "random": [], "real": None}
+    if squad is not None:
+        texts, questions = squad_sentences(squad, n_queries)
+        out["real_source"] = f"SQuAD v1.1 dev passages: {len(texts):,} sentences, {len(questions)} questions"
+    else:
+        facts = [f.statement for f in make_facts(real_texts + n_queries, seed=seed)]
+        texts, questions = facts[:real_texts], facts[real_texts:]
+        out["real_source"] = f"make_facts: {len(texts):,} statements, {len(questions)} other statements as queries"
+    emb = load_embedder()
+    t = time.perf_counter()
+    ev = _unit(emb.encode(texts + questions, batch_size=128, show_progress_bar=False))
+    out["embed_per_s"] = (len(texts) + len(questions)) / (time.perf_counter() - t)
+    real_v, real_q = ev[: len(texts)], ev[len(texts) :]
+    echo(f"embedded {len(texts) + len(questions):,} texts at {out['embed_per_s']:,.0f}/s ({out['real_source']})")
     for N in sizes:
         vecs = _unit(rng.standard_normal((N, 384)))
         qs = _unit(rng.standard_normal((n_queries, 384)))
-        out["random"].append(_bench_one(vecs, qs, top_k, workdir, f"random-{N}", echo=echo, **kw))
-    emb = load_embedder()
-    texts = [f.statement for f in make_facts(real_texts + n_queries, seed=seed)]
-    t = time.perf_counter()
-    ev = _unit(emb.encode(texts, batch_size=128, show_progress_bar=False))
-    embed_s = time.perf_counter() - t
-    out["embed_per_s"] = len(texts) / embed_s
-    out["real"] = _bench_one(ev[:real_texts], ev[real_texts:], top_k, workdir, f"real-{real_texts}", echo=echo, **kw)
+        out["random"].append(_bench_one(vecs, qs, top_k, workdir, f"random-{N}", batch=batch, echo=echo,
+                                        tail=(texts, real_v), tail_queries=real_q, seed=seed, **kw))
+        del vecs
+        shutil.rmtree(workdir / f"random-{N}", ignore_errors=True)
+    out["real"] = _bench_one(real_v, real_q, top_k, workdir, f"real-{len(texts)}", batch=batch, echo=echo, seed=seed,
+                             **kw)
     for r in out["random"] + [out["real"]]:
         r["upsert_with_embedding_per_s"] = 1 / (1 / r["upsert_per_s"] + 1 / out["embed_per_s"])
     echo(
@@ -134,3 +256,4 @@ def bench_memory(
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return out
+

@@ -209,6 +209,7 @@ def _demo_results(agent, items, qs, gq, before, after, weights, rep, cfg, t0, fa
         "quantization": quantization,
         "sleep_seconds": rep["seconds"],
         "train_seconds": rep.get("train_seconds"),
+        "eval_seconds": rep.get("eval_seconds"),
         "sleep_steps": rep.get("steps"),
         "n_examples": rep.get("n_examples"),
         "flops": rep.get("flops"),
@@ -354,7 +355,9 @@ def format_table(res: dict) -> str:
         f"perplexity drift {_fmt(res, 'ppl_drift_weights', '+.1%')}",
         (
             f"{res['n_facts']} facts, {res['n_probes']} probes (chance {res['chance_level']:.3f}); sleep "
-            f"{res['sleep_seconds']:.0f}s, total {res['total_seconds']:.0f}s"
+            f"{res['sleep_seconds']:.0f}s"
+            + (f" (gate evaluation {res['eval_seconds']:.0f}s)" if res.get("eval_seconds") is not None else "")
+            + f", total {res['total_seconds']:.0f}s"
         ),
     ]
     return "\n".join(lines)
@@ -460,11 +463,15 @@ def _memory_args(bsub) -> None:
     m.add_argument("--real-texts", type=_positive(), default=5000,
                    help="records of real sentence embeddings (default 5000)")
     m.add_argument(
-        "--index-type", default="IVF_HNSW_SQ", choices=["IVF_PQ", "IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_FLAT", "IVF_SQ"]
+        "--index-type", default="IVF_HNSW_SQ",
+        choices=["IVF_PQ", "IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_FLAT", "IVF_SQ", "IVF_RQ"]
     )
     m.add_argument("--nprobes", type=_positive(), default=64)
     m.add_argument("--ef", type=_positive(), default=200)
     m.add_argument("--refine-factor", type=_positive(), default=5)
+    m.add_argument("--batch", type=_positive(), default=1000, help="records per upsert (default 1000)")
+    m.add_argument("--squad", default=None, metavar="FILE",
+                   help="SQuAD passages JSON: its sentences and questions as the real embeddings (default: make_facts)")
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
@@ -625,6 +632,23 @@ def _quantized_args(bsub) -> None:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
+def _latency_args(bsub) -> None:
+    "Arguments of `bench latency`."
+    lat = bsub.add_parser("latency", help=("single-answer p50/p95 and batched tokens/s: HF generate vs the lean "
+                                           "decoder, closed book, RAG and routed, with peak memory"))
+    lat.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct); 'tiny'")
+    lat.add_argument("--facts", type=_positive(), default=8, help="facts observed and slept on (default 8)")
+    lat.add_argument("--general", type=_positive(), default=40, help="general questions asked (default 40)")
+    lat.add_argument("--single", type=_positive(), default=20, help="questions timed one at a time per mode (20)")
+    lat.add_argument("--epochs", type=_positive(), default=2, help="epochs of the one sleep (default 2)")
+    lat.add_argument("--max-new-tokens", type=_positive(), default=48, help="single answers (default 48, as ask)")
+    lat.add_argument("--eval-max-new-tokens", type=_positive(), default=32,
+                     help="batched evaluation (default 32, as the gates)")
+    lat.add_argument("--modes", nargs="+", default=["closed", "rag", "routed"], choices=["closed", "rag", "routed"])
+    lat.add_argument("--seed", type=int, default=0)
+    lat.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    lat.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+
 # %% ../nbs/25_cli.ipynb #f466c9b3
 def bench_parser(sub):
     "Arguments of `sleeptrain bench`."
@@ -638,6 +662,7 @@ def bench_parser(sub):
     _continual_args(bsub)
     _share_args(bsub)
     _quantized_args(bsub)
+    _latency_args(bsub)
     return p
 
 # %% ../nbs/25_cli.ipynb #9e1f5543
@@ -653,6 +678,8 @@ def _bench_memory(args) -> dict:
         nprobes=args.nprobes,
         ef=args.ef,
         refine_factor=args.refine_factor,
+        batch=args.batch,
+        squad=args.squad,
     )
 
 def _bench_contradiction(args) -> dict:
@@ -783,10 +810,20 @@ def _bench_quantized(args) -> dict:
     print(format_quantized_bench(res))
     return res
 
+def _bench_latency(args) -> dict:
+    from sleeptrain.bench_latency import run_latency_bench, format_latency_bench
+
+    res = run_latency_bench(model=args.model, facts=args.facts, general=args.general, single=args.single,
+                            epochs=args.epochs, max_new_tokens=args.max_new_tokens,
+                            eval_max_new_tokens=args.eval_max_new_tokens, modes=args.modes, seed=args.seed,
+                            device=args.device)
+    print(format_latency_bench(res))
+    return res
+
 # %% ../nbs/25_cli.ipynb #663c0cbb
 _BENCHES = {"memory": _bench_memory, "contradiction": _bench_contradiction, "throughput": _bench_throughput,
             "retention": _bench_retention, "continual": _bench_continual, "ablations": _bench_continual,
-            "share": _bench_share, "quantized": _bench_quantized}
+            "share": _bench_share, "quantized": _bench_quantized, "latency": _bench_latency}
 
 def run_bench(args) -> dict:
     "Run the benchmark named by parsed `args`; print it and its JSON line."

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 from .metrics import contains, score
-from .models import generate, perplexity
+from .models import perplexity
+from .decoding import generate
 from .sleep import GENERAL_QUESTIONS, GENERAL_TEXT, base_only
 
 # %% auto #0

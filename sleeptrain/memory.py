@@ -15,10 +15,13 @@ from .core import check_choice, check_text, check_identifier, check_int, check_n
 from .schema import MemoryRecord
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'INDEX_TYPES', 'sql_literal', 'build_where', 'memory_schema', 'SchemaError', 'Hippocampus']
+__all__ = ['SCHEMA_VERSION', 'INDEX_TYPES', 'ID_INDEX_ROWS', 'sql_literal', 'build_where', 'memory_schema', 'SchemaError',
+           'Hippocampus', 'VectorCache']
 
 # %% ../nbs/06_memory.ipynb #a18194d8
 import lancedb, pyarrow as pa
+from lancedb.index import BTree
+
 
 # %% ../nbs/06_memory.ipynb #0a736626
 _FIELDS = {f.name: f for f in fields(MemoryRecord)}
@@ -141,6 +144,7 @@ class Hippocampus:
         self.nprobes, self.ef = check_int(nprobes, "nprobes", 1), check_int(ef, "ef", 1)
         self.refine_factor = None if refine_factor is None else check_int(refine_factor, "refine_factor", 0)
         self._exact, self._indexed = None, None          # caches keyed by table version
+        self._dim, self._id_index_rows = None, None      # read once per handle
         self._embedder, self.read_only = embedder, False
         if "://" not in self.uri:
             Path(self.uri).mkdir(parents=True, exist_ok=True)
@@ -183,8 +187,10 @@ def embed(self: Hippocampus, texts: Sequence[str]) -> np.ndarray:
 # %% ../nbs/06_memory.ipynb #036c8365
 @patch(as_prop=True)
 def dim(self: Hippocampus) -> Optional[int]:
-    "Embedding dimension of the table (None before the first write)."
-    return None if self._table is None else self._table.schema.field("embedding").type.list_size
+    "Embedding dimension of the table (None before the first write); read from the schema once, it never changes."
+    if self._dim is None and self._table is not None:
+        self._dim = self._table.schema.field("embedding").type.list_size
+    return self._dim
 
 @patch(as_prop=True)
 def log_path(self: Hippocampus) -> Optional[Path]:
@@ -231,6 +237,8 @@ def __repr__(self: Hippocampus):
     return f"Hippocampus({self.uri!r}, namespace={self.namespace!r}, active={len(self)}, version={self.version})"
 
 # %% ../nbs/06_memory.ipynb #e6c898c9
+ID_INDEX_ROWS = 20_000     # from this many rows on, a BTREE index on `id` serves merge_insert's join
+
 @patch
 def _index_at(self: Hippocampus, version: int) -> bool:
     if self._table is None:
@@ -245,8 +253,24 @@ def has_index(self: Hippocampus) -> bool:
     return self._index_at(self.version)
 
 @patch
+def _maybe_index_ids(self: Hippocampus, n: int):
+    "A BTREE index on `id` once the table has `ID_INDEX_ROWS` rows, rebuilt when over a tenth of the rows are newer."
+    if n < ID_INDEX_ROWS:
+        return
+    if self._id_index_rows is None:               # first look from this handle: another one may have built it
+        found = [i.name for i in self._table.list_indices() if list(i.columns) == ["id"]]
+        self._id_index_rows = self._table.index_stats(found[0]).num_indexed_rows if found else 0
+    if n - self._id_index_rows > n // 10:
+        before = self.version
+        self._table.create_index("id", config=BTree(), replace=True)
+        self._id_index_rows = n
+        self._follow(before, lambda cache: None)  # same rows: the exact-search cache stays valid
+        self._log("index_ids", [])
+
+@patch
 def _maybe_index(self: Hippocampus, force: bool = False):
     n = self._table.count_rows()
+    self._maybe_index_ids(n)
     if n < self.index_threshold and not force:
         return
     if not self.has_index:
@@ -259,6 +283,7 @@ def _maybe_index(self: Hippocampus, force: bool = False):
     if st is not None and st.num_unindexed_rows > 0.1 * n:
         self._table.optimize()
         self._log("optimize", [])
+
 
 # %% ../nbs/06_memory.ipynb #bafe8210
 def _record(row: dict) -> MemoryRecord:
@@ -321,6 +346,28 @@ def _check_vectors(self: Hippocampus, vectors, n: Optional[int], field: str = "e
         raise ValueError(f"{field}{where} is all zeros; a cosine similarity needs a non-zero vector")
     return arr
 
+# %% ../nbs/06_memory.ipynb #b7e1c0a2
+def _rows_table(recs: Sequence[MemoryRecord], embs: np.ndarray) -> pa.Table:
+    "`recs` and their `(n, dim)` float32 embeddings as one Arrow table of the memory schema, built column by column."
+    schema = memory_schema(embs.shape[1])
+    cols = [pa.array([getattr(r, f.name) for r in recs], type=f.type) for f in schema if f.name != "embedding"]
+    flat = pa.array(np.ascontiguousarray(embs, dtype=np.float32).ravel())
+    cols.append(pa.FixedSizeListArray.from_arrays(flat, embs.shape[1]))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+# %% ../nbs/06_memory.ipynb #b7e1c0a6
+@patch
+def _follow(self: Hippocampus, before: int, change) -> None:
+    ("Carry the exact-search cache from table version `before` to the current one by applying `change(cache)`, when "
+     "this handle's own write was the only commit in between (else it is reloaded on the next query).")
+    if self._exact is None or self._exact[0] != before or self.version != before + 1:
+        return
+    cache, self._exact = self._exact[1], None
+    change(cache)
+    self._exact = (self.version, cache)
+
+
 # %% ../nbs/06_memory.ipynb #53674fed
 @contextmanager
 def _creation_lock(store: Hippocampus):
@@ -340,8 +387,9 @@ def _creation_lock(store: Hippocampus):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 @patch
-def _write(self: Hippocampus, rows: list[dict], op: str):
-    data = pa.Table.from_pylist(rows, schema=memory_schema(len(rows[0]["embedding"])))
+def _write(self: Hippocampus, recs: Sequence[MemoryRecord], embs: np.ndarray, op: str):
+    "Write `recs` with their embeddings as one merge_insert on `id` (one table version), log it, keep indexes fresh."
+    data, before = _rows_table(recs, embs), self.version
     created = False
     if self._table is None:
         with _creation_lock(self):               # two writers creating one table: LanceDB lets the second overwrite
@@ -350,7 +398,8 @@ def _write(self: Hippocampus, rows: list[dict], op: str):
                 self._table, created = self.db.create_table(self.table_name, data=data), True
     if not created:
         self._table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
-    self._log(op, [r["id"] for r in rows])
+    self._log(op, [r.id for r in recs])
+    self._follow(before, lambda cache: cache.apply(data))
     self._maybe_index()
 
 # %% ../nbs/06_memory.ipynb #5180229f
@@ -365,28 +414,28 @@ def upsert(self: Hippocampus, records: Iterable[Union[MemoryRecord, str]], embed
     self._open_if_created()
     if embeddings is not None:
         embeddings = self._check_vectors(embeddings, len(recs), "embeddings")
-    keep = {r.id: i for i, r in enumerate(recs)}          # last write of a repeated id wins
-    recs = [recs[i] for i in sorted(keep.values())]
+    keep = sorted({r.id: i for i, r in enumerate(recs)}.values())     # last write of a repeated id wins
+    recs = [recs[i] for i in keep]
     if embeddings is not None:
-        embs = dict(zip([r.id for r in recs], embeddings[sorted(keep.values())]))
-    else:
-        known = {}
-        if self._table is not None:
-            rows = (
-                self._table.search()
-                .where(self.where(id=[r.id for r in recs]))
-                .select(["id", "text", "embedding"])
-                .limit(len(recs))
-                .to_list()
-            )
-            by_id = {r.id: r for r in recs}
-            known = {row["id"]: row["embedding"] for row in rows if row["text"] == by_id[row["id"]].text}
-        todo = [r for r in recs if r.id not in known]
-        embs = {**known, **dict(zip([r.id for r in todo], self.embed([r.text for r in todo])))} if todo else known
+        self._write(recs, embeddings[keep], "upsert")
+        return [r.id for r in recs]
+    known = {}
+    if self._table is not None:
+        rows = (
+            self._table.search()
+            .where(self.where(id=[r.id for r in recs]))
+            .select(["id", "text", "embedding"])
+            .limit(len(recs))
+            .to_list()
+        )
+        by_id = {r.id: r for r in recs}
+        known = {row["id"]: row["embedding"] for row in rows if row["text"] == by_id[row["id"]].text}
+    todo = [r for r in recs if r.id not in known]
+    embs = {**known, **dict(zip([r.id for r in todo], self.embed([r.text for r in todo])))} if todo else known
     dims = {len(e) for e in embs.values()}
     if len(dims) != 1 or (self.dim is not None and dims != {self.dim}):
         raise ValueError(f"embedding dimension {sorted(dims)} does not match the store's {self.dim}")
-    self._write([{**r.to_dict(), "embedding": np.asarray(embs[r.id], dtype=np.float32)} for r in recs], "upsert")
+    self._write(recs, np.stack([np.asarray(embs[r.id], dtype=np.float32) for r in recs]), "upsert")
     return [r.id for r in recs]
 
 
@@ -416,6 +465,109 @@ def _filters(where: Optional[dict], filters: dict) -> dict:
         raise TypeError(f"where must be a dict of field -> value, got {type(where).__name__} {where!r:.60}")
     return {**(where or {}), **filters}
 
+# %% ../nbs/06_memory.ipynb #c4a9e2b2
+class VectorCache:
+    "Memory rows held in memory for exact cosine top-k: float16 vectors to scan, float32 ones to re-score, metadata."
+    def __init__(self, rows: pa.Table, dim: int):
+        "`rows`: active rows of the memory schema, `embedding` included."
+        self.dim, self.n, self.pos, self.dead, self.replaced = dim, 0, {}, set(), {}
+        self.f32, self.f16 = np.empty((0, dim), np.float32), np.empty((0, dim), np.float16)
+        self._chunks, self.meta = [], None
+        self.add(rows)
+
+    def _grow(self, extra: int):
+        "Room for `extra` more rows (a quarter more than needed, so that a stream of small appends copies rarely)."
+        if self.n + extra <= len(self.f32):
+            return
+        cap = self.n + extra + (self.n + extra) // 4
+        for name in ("f32", "f16"):
+            old = getattr(self, name)
+            new = np.empty((cap, self.dim), old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def add(self, rows: pa.Table):
+        "Append `rows` (ids not yet in the cache), their vectors normalised to unit length."
+        m = len(rows)
+        if not m:
+            return
+        v = rows["embedding"].combine_chunks().flatten().to_numpy().reshape(m, self.dim)
+        v = (v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)).astype(np.float32, copy=False)
+        self._grow(m)
+        self.f32[self.n : self.n + m], self.f16[self.n : self.n + m] = v, v
+        self.pos.update(zip(rows["id"].to_pylist(), range(self.n, self.n + m)))
+        self._chunks.append(rows.drop_columns(["embedding"]))
+        if len(self._chunks) > 64:                      # one chunk per write: merge them now and then
+            self._chunks = [pa.concat_tables(self._chunks).combine_chunks()]
+        self.meta = pa.concat_tables(self._chunks)
+        self.n += m
+
+    def row(self, p: int) -> dict:
+        "The metadata of row `p`."
+        return self.replaced[p] if p in self.replaced else self.meta.slice(p, 1).to_pylist()[0]
+
+    def update(self, ids: Sequence[str], values: dict):
+        "Set metadata `values` (field -> value) on the rows of `ids` that the cache holds."
+        for i in ids:
+            if i in self.pos:
+                self.replaced[self.pos[i]] = {**self.row(self.pos[i]), **values}
+
+    def apply(self, rows: pa.Table):
+        "Follow a write of `rows`: new active ones are added, known ones replaced, or dropped when no longer active."
+        statuses, fresh = rows["status"].to_pylist(), []
+        for k, (i, status) in enumerate(zip(rows["id"].to_pylist(), statuses)):
+            if i not in self.pos:
+                if status == "active":
+                    fresh.append(k)
+                continue
+            p = self.pos[i]
+            if status != "active":
+                del self.pos[i]
+                self.dead.add(p)
+                self.replaced.pop(p, None)
+                continue
+            v = np.asarray(rows["embedding"][k].values.to_numpy(), np.float32)
+            self.f32[p] = self.f16[p] = v / max(float(np.linalg.norm(v)), 1e-12)
+            self.replaced[p] = rows.slice(k, 1).drop_columns(["embedding"]).to_pylist()[0]
+        self.add(rows.take(pa.array(fresh, pa.int64())))
+
+    def __len__(self) -> int:
+        return self.n - len(self.dead)
+
+    def search(self, vector: np.ndarray, top_k: int) -> list[tuple[dict, float]]:
+        "The `top_k` rows most similar to `vector`: a float16 scan for candidates, re-scored exactly in float32."
+        import torch
+
+        if not len(self):
+            return []
+        q = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+        scores = torch.from_numpy(self.f16[: self.n]) @ torch.from_numpy(q.astype(np.float16))
+        if self.dead:
+            scores[torch.tensor(sorted(self.dead))] = float("-inf")
+        n_cand = min(self.n, max(4 * top_k, 32) + len(self.dead))
+        cand = torch.topk(scores, n_cand).indices.numpy()
+        cand = cand[~np.isin(cand, list(self.dead))] if self.dead else cand
+        sims = self.f32[cand] @ q
+        order = np.argsort(-sims)[:top_k]
+        return [(self.row(int(cand[o])), float(sims[o])) for o in order]
+
+    def search_many(self, vectors: np.ndarray, top_k: int, chunk: int = 32) -> list[list[tuple[dict, float]]]:
+        "`search` for a batch of query rows: one float32 matrix product per `chunk` queries (BLAS, all cores)."
+        import torch
+
+        q = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        k, dead, out = min(top_k, len(self)), sorted(self.dead), []
+        for s in range(0, len(q), chunk):
+            sims = torch.from_numpy(np.ascontiguousarray(q[s : s + chunk], np.float32) @ self.f32[: self.n].T)
+            if dead:
+                sims[:, torch.tensor(dead)] = float("-inf")
+            best = torch.topk(sims, k, dim=1) if k else None
+            for row in range(len(sims)):
+                hits = [] if best is None else zip(best.indices[row].tolist(), best.values[row].tolist())
+                out.append([(self.row(p), float(v)) for p, v in hits])
+        return out
+
+
 # %% ../nbs/06_memory.ipynb #aaf3aada
 @patch
 def query_vector(
@@ -441,33 +593,35 @@ def query_vector(
 # %% ../nbs/06_memory.ipynb #519574de
 @patch
 def _exact_search(self: Hippocampus, vector: np.ndarray, top_k: int, version: int) -> list[tuple[MemoryRecord, float]]:
-    "Exact cosine top-k over this namespace's active memories: a bf16 scan for candidates, re-scored exactly in fp32."
-    import torch
-
+    "Exact cosine top-k over this namespace's active memories, from a `VectorCache` of table `version`."
     if self._exact is None or self._exact[0] != version:
-        t = self._table.search().where(self.where(status="active")).limit(None).to_arrow()
-        m = (
-            t["embedding"].combine_chunks().flatten().to_numpy().reshape(len(t), -1)
-            if len(t)
-            else np.zeros((0, self.dim), np.float32)
-        )
-        m = np.ascontiguousarray(m / np.clip(np.linalg.norm(m, axis=1, keepdims=True), 1e-12, None), dtype=np.float32)
-        self._exact = (
-            version,
-            t.drop_columns(["embedding"]).combine_chunks(),
-            m,
-            torch.from_numpy(m).to(torch.bfloat16),
-        )
-    _, t, m, m16 = self._exact
-    if not len(m):
-        return []
-    q = vector / max(float(np.linalg.norm(vector)), 1e-12)
-    n_cand = min(len(m), max(4 * top_k, 32))  # candidates from the bf16 scan (half the memory traffic)
-    cand = torch.topk(m16 @ torch.from_numpy(q).to(torch.bfloat16), n_cand).indices.numpy()
-    sims = m[cand] @ q  # exact fp32 re-scoring
-    order = np.argsort(-sims)[:top_k]
-    idx = cand[order]
-    return [(_record(r), float(sims[o])) for r, o in zip(t.take(idx).to_pylist(), order)]
+        rows = self._table.search().where(self.where(status="active")).limit(None).to_arrow()
+        self._exact = (version, VectorCache(rows, self.dim))
+    return [(_record(row), sim) for row, sim in self._exact[1].search(vector, top_k)]
+
+
+# %% ../nbs/06_memory.ipynb #c4a9e2b7
+@patch
+def query_vectors(self: Hippocampus, vectors, top_k: int = 5) -> list[list[tuple[MemoryRecord, float]]]:
+    ("`query_vector` for each row of `vectors` (n x dim), unfiltered: one matrix product per 32 queries on the exact "
+     "path (below `index_threshold`), one ANN query each above it.")
+    top_k = check_int(top_k, "top_k", 1)
+    try:
+        rows = len(vectors) if np.ndim(vectors) == 2 else None
+    except ValueError:                                             # ragged lists
+        rows = None
+    if rows is None:
+        raise ValueError(f"vectors must be an (n, dim) array of query vectors, got {type(vectors).__name__} "
+                         f"{vectors!r:.60}")
+    vectors = self._check_vectors(vectors, rows, "vectors")
+    if self._table is None:
+        return [[] for _ in vectors]
+    version = self.version
+    if self._index_at(version):
+        return [self.query_vector(v, top_k) for v in vectors]
+    self._exact_search(vectors[0], top_k, version)                 # loads the cache of this version
+    return [[(_record(row), sim) for row, sim in hits] for hits in self._exact[1].search_many(vectors, top_k)]
+
 
 # %% ../nbs/06_memory.ipynb #a3c62c3f
 @patch
@@ -496,7 +650,9 @@ def mark_consolidated(self: Hippocampus, ids: Sequence[str], sleep_id: int) -> N
     sleep_id = check_int(sleep_id, "sleep_id", 0)
     if not ids or self._table is None:
         return
+    before = self.version
     self._table.update(where=self.where(id=list(ids)), values={"consolidated_in": sleep_id})
+    self._follow(before, lambda cache: cache.update(ids, {"consolidated_in": sleep_id}))
     self._log("consolidate", ids)
 
 # %% ../nbs/06_memory.ipynb #d24c850d
@@ -525,13 +681,7 @@ def supersede(self: Hippocampus, old_id: str, new: Union[MemoryRecord, str], emb
     new_emb = self.embed([new.text])[0] if embedding is None else embedding
     if len(new_emb) != self.dim:
         raise ValueError(f"embedding dimension {len(new_emb)} does not match the store's {self.dim}")
-    self._write(
-        [
-            {**old.to_dict(), "embedding": np.asarray(old_emb, dtype=np.float32)},
-            {**new.to_dict(), "embedding": new_emb},
-        ],
-        "supersede",
-    )
+    self._write([old, new], np.stack([np.asarray(old_emb, np.float32), np.asarray(new_emb, np.float32)]), "supersede")
     return new
 
 # %% ../nbs/06_memory.ipynb #b4ab7d6b
@@ -557,7 +707,7 @@ def refresh(self: Hippocampus) -> Hippocampus:
         raise PermissionError(f"this Hippocampus is a read-only view of version {self.version}; refresh the live store")
     self._table = None
     self._open_if_created()
-    self._exact = self._indexed = None
+    self._exact = self._indexed = self._id_index_rows = None
     return self
 
 @patch
@@ -573,6 +723,7 @@ def checkout(self: Hippocampus, version: int) -> Hippocampus:
     view.__dict__.update(self.__dict__)
     view._table = self.db.open_table(self.table_name)
     view._table.checkout(version)
+    view._exact = view._indexed = None               # the live handle's cache changes in place
     view.read_only = True
     return view
 

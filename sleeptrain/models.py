@@ -7,13 +7,13 @@ from __future__ import annotations
 import os, json, socket, importlib.util, logging, tempfile, warnings
 from pathlib import Path
 from typing import Optional, Sequence
-from .core import (cache_dir, get_device, get_dtype, check_text, progress, sha256_file, atomic_dir,
+from .core import (cache_dir, get_device, get_dtype, check_text, sha256_file, atomic_dir,
                              ChecksumError)
 
 # %% auto #0
 __all__ = ['DEFAULT_LM', 'DEFAULT_EMBEDDER', 'QUANTIZATIONS', 'ModelNotFoundError', 'hub_offline', 'hub_reachable',
-           'default_gguf', 'load_tokenizer', 'tiny_lm', 'chat_prompts', 'generate', 'perplexity', 'save_base',
-           'verify_manifest', 'bnb_config', 'lm_quantization', 'load_lm', 'quantize_lm', 'load_embedder']
+           'default_gguf', 'load_tokenizer', 'tiny_lm', 'chat_prompts', 'perplexity', 'save_base', 'verify_manifest',
+           'bnb_config', 'lm_quantization', 'load_lm', 'quantize_lm', 'load_embedder']
 
 # %% ../nbs/04_models.ipynb #41e988c8
 import torch
@@ -144,35 +144,6 @@ def chat_prompts(tok, questions: Sequence[str], system: Optional[str] = None) ->
         msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": q}]
         out.append(tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True))
     return out
-
-# %% ../nbs/04_models.ipynb #9901c0fb
-@torch.no_grad()
-def generate(model, tok, questions: Sequence[str], max_new_tokens: int = 32, batch_size: int = 16,
-             system=None, desc: str = "answering") -> list[str]:
-    ("Greedy answers to `questions` (batched, left-padded, chat template). `system` may be a str or one str per "
-     "question.")
-    questions = list(questions)
-    systems = system if isinstance(system, (list, tuple)) else [system] * len(questions)
-    prompts = [chat_prompts(tok, [q], s)[0] for q, s in zip(questions, systems)]
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths together: less padding
-    answers = [None] * len(prompts)
-    side = tok.padding_side
-    tok.padding_side = "left"
-    was_training = model.training
-    model.eval()
-    dev = next(model.parameters()).device
-    try:
-        for s in progress(range(0, len(order), batch_size), desc=desc, leave=False):
-            idx = order[s:s + batch_size]
-            enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(dev)
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
-            for i, row in zip(idx, out[:, enc["input_ids"].shape[1]:]):
-                answers[i] = tok.decode(row, skip_special_tokens=True).strip()
-    finally:
-        tok.padding_side = side
-        if was_training:
-            model.train()
-    return answers
 
 # %% ../nbs/04_models.ipynb #cd09f223
 @torch.no_grad()

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 from .core import progress, seed_everything, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
 from .core import check_number, checked, in_range, non_negative_int, one_of, positive_int, validate_fields
-from .models import chat_prompts, lm_quantization, generate
+from .models import chat_prompts, lm_quantization
+from .decoding import generate, release_fast_weights
 from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 
 # %% auto #0
@@ -593,6 +594,7 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
         raise TypeError(f"model must be a PeftModel (use add_lora first), got {type(model).__name__}")
     if not pairs:
         raise ValueError("pairs must contain at least one (question, answer) pair, got none")
+    release_fast_weights(model)  # training needs the memory more than the lean decoder's weight copy
     rank, world = rank_world()  # (0, 1) without a launcher
     seed_everything(config.seed)
     rng = random.Random(config.seed)  # every process makes the same calls on it: the same batches, the same KL rows

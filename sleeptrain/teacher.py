@@ -106,7 +106,7 @@ class LMTeacher(Teacher):
         self.n, self.max_new_tokens = check_int(n, "n", 1), check_int(max_new_tokens, "max_new_tokens", 1)
 
     def generate(self, memory) -> list[TrainingExample]:
-        from sleeptrain.models import generate as lm_generate
+        from sleeptrain.decoding import generate as lm_generate
 
         text, fact = self._text_fact(memory)
         out = lm_generate(

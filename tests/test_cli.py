@@ -51,3 +51,29 @@ def test_bench_quantized_smoke(tmp_path):
     assert set(res["runs"]) == {"fp32", "4bit"} and res["footprint_ratio"] > 1
     assert res["provenance"]["command"].startswith("sleeptrain bench quantized")
     assert "4bit / fp32: recall" in r.stdout
+
+
+def test_bench_latency_smoke(tmp_path):
+    "`sleeptrain bench latency` on the tiny model: both engines per mode, the same tokens, targets and the JSON line."
+    out = tmp_path / "latency.json"
+    r = run("bench", "latency", "--model", "tiny", "--facts", "1", "--general", "3", "--single", "2", "--epochs", "1",
+            "--max-new-tokens", "6", "--eval-max-new-tokens", "6", "--modes", "closed", "routed", "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == res
+    assert set(res["single"]) == set(res["batched"]) == {"closed", "routed"}
+    assert res["batched"]["routed"]["same_batches"]["identical"] == res["questions"] == 5
+    assert set(res["targets"]) == {"single_closed_p50_s", "batched_closed_speedup"}
+    assert res["provenance"]["command"].startswith("sleeptrain bench latency")
+    bad = run("bench", "latency", "--model", "tiny", "--modes", "open")
+    assert bad.returncode != 0 and "open" in bad.stderr
+
+@pytest.mark.parametrize("args,needle", [
+    (["bench", "memory", "--batch", "0"], "0"),
+    (["bench", "memory", "--sizes", "100", "--squad", "/no/such/squad.json"], "/no/such/squad.json"),
+])
+def test_bench_memory_bad_arguments_one_clear_line(args, needle):
+    r = run(*args, timeout=300)
+    assert r.returncode != 0
+    last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
+    assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]

@@ -199,3 +199,29 @@ def test_bad_values_name_the_field(tmp_path):
     with pytest.raises(ValueError, match="namespace"):
         mem.upsert([MemoryRecord("y", namespace="other")], embeddings=vecs(1))
     assert mem.version == v and [r.text for r in mem.records()] == ["kept"]
+
+
+def test_id_index_keeps_upserts_replacing_and_the_cache_current(tmp_path, monkeypatch):
+    import sleeptrain.memory as memory
+    monkeypatch.setattr(memory, "ID_INDEX_ROWS", 50)              # the BTREE index on id from 50 rows (default 20,000)
+    mem = Hippocampus(tmp_path / "db", embedder=False, namespace="w")
+    recs = [MemoryRecord(f"memory {i}", namespace="w") for i in range(300)]
+    v = vecs(300)
+    for s in range(0, 300, 50):
+        mem.upsert(recs[s : s + 50], embeddings=v[s : s + 50])
+    assert any(list(i.columns) == ["id"] for i in mem._table.list_indices())
+    logged = [json.loads(line)["op"] for line in mem.log_path.read_text().splitlines()]
+    assert logged.count("index_ids") >= 2                           # built, then rebuilt as the table grew
+    mem.query_vector(v[0])                                          # loads the exact-search cache
+    again = [MemoryRecord(f"memory {i}", namespace="w", importance=0.9) for i in range(0, 300, 7)]
+    mem.upsert(again, embeddings=vecs(len(again), seed=1))          # existing ids: replaced, not duplicated
+    assert mem._table.count_rows() == 300 and len(mem) == 300
+    assert mem.get(again[3].id).importance == 0.9
+    assert mem._exact[0] == mem.version                             # the cache followed the write
+    fresh = Hippocampus(tmp_path / "db", embedder=False, namespace="w")
+    for q in vecs(5, seed=2):
+        assert mem.query_vector(q, top_k=5) == fresh.query_vector(q, top_k=5)
+    v_before = mem.version
+    with pytest.raises(ValueError, match="embeddings must be finite"):
+        mem.upsert(again[:2], embeddings=np.full((2, DIM), np.nan))
+    assert mem.version == v_before and mem._table.count_rows() == 300
