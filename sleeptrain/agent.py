@@ -606,30 +606,32 @@ BASE_MEMO_SIZE = 20_000
 
 @patch
 def _base_answers(self: SleepTrainAgent, questions: Sequence[str], systems: Sequence[Optional[str]],
-                  max_new_tokens: int, batch_size: Optional[int], engine: str) -> list[str]:
-    "The base model's greedy answers (adapters off): from the memo where it has them, generated otherwise."
+                  max_new_tokens: int, batch_size: Optional[int], engine: str, memo: bool = True) -> list[str]:
+    ("The base model's greedy answers (adapters off): from the memo where it has them (when `memo`), generated "
+     "otherwise, and kept.")
     key = weights_key(self.model)
     if self._base_memo[0] != key:
         self._base_memo = (key, {})
-    memo = self._base_memo[1]
+    kept = self._base_memo[1]
     keys = [(q, s, max_new_tokens) for q, s in zip(questions, systems)]
-    missing = list(dict.fromkeys(k for k in keys if k not in memo))
+    missing = list(dict.fromkeys(k for k in keys if not memo or k not in kept))
     if missing:
         with base_only(self.model):
             got = generate(self.model, self.tokenizer, [q for q, _, _ in missing], max_new_tokens=max_new_tokens,
                            batch_size=batch_size, system=[s for _, s, _ in missing], engine=engine)
-        memo.update(zip(missing, got))
-        for old in list(memo)[:max(0, len(memo) - BASE_MEMO_SIZE)]:
-            del memo[old]
-    return [memo[k] for k in keys]
+        kept.update(zip(missing, got))
+        for old in list(kept)[:max(0, len(kept) - BASE_MEMO_SIZE)]:
+            del kept[old]
+    return [kept[k] for k in keys]
 
 # %% ../nbs/15_agent.ipynb #a91d6c9e
 @patch
 def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = False, top_k: int = 3,
             max_new_tokens: int = 48, batch_size: Optional[int] = None, routed: bool = True,
-            adapter: bool = True, engine: str = "auto") -> list[str]:
+            adapter: bool = True, engine: str = "auto", memo: bool = True) -> list[str]:
     ("Greedy answers (batched): closed book, or with retrieved memories (`use_memory`, RAG); the adapter routed, "
-     "always on (`routed=False`) or off (`adapter=False`: the base model); `engine` as in `decoding.generate`.")
+     "always on (`routed=False`) or off (`adapter=False`: the base model); `engine` as in `decoding.generate`; "
+     "`memo=False` generates even the base model's answers the agent keeps.")
     qs = [check_text(q, f"questions[{i}]") for i, q in enumerate(questions)]
     has = adapter and isinstance(self.model, PeftModel)
     embs = self.memory.embed(qs) if (use_memory or (has and routed and self.route_threshold is not None)) else None
@@ -646,7 +648,7 @@ def answers(self: SleepTrainAgent, questions: Sequence[str], use_memory: bool = 
     base = [i for i, o in enumerate(on) if not o]
     if base:
         got = self._base_answers([qs[i] for i in base], [systems[i] for i in base], max_new_tokens, batch_size,
-                                 engine)
+                                 engine, memo)
         for i, a in zip(base, got):
             out[i] = a
     return out
