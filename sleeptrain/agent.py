@@ -9,11 +9,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 from fastcore.basics import patch
-from .core import check_text, atomic_write_json, atomic_dir, cache_dir, verify_sidecar
+from .core import check_text, check_identifier, check_int, atomic_write_json, atomic_dir, cache_dir
+from .core import verify_sidecar
 from .models import load_lm, DEFAULT_LM, save_base, verify_manifest
 from .decoding import generate, weights_key
 from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
+from .schema import MemoryRecord
+from .text import chunk_text, document_id, conversation_turns
 from .teacher import Teacher, TemplateTeacher
 from .gate import WakeGate, Decision
 from .importance import ImportanceScorer
@@ -201,7 +204,13 @@ def observe(
         raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {text!r:.60}")
     if single:
         check_text(text, "text")
-    items = [text] if single else list(text)
+    decisions = self._gate([text] if single else list(text), kind, source)
+    return decisions[0] if single else decisions
+
+# %% ../nbs/15_agent.ipynb #a6b6d248
+@patch
+def _gate(self: SleepTrainAgent, items: list, kind: str = "fact", source: str = "user") -> list[Decision]:
+    "The wake gate's decisions on `items` (strings or MemoryRecords), taken once on the main process."
     if not distributed():
         decisions = self.wake_gate.process(items, kind=kind, source=source)
     else:  # the main process gates and writes; the others take its decisions and policy, then reread the store
@@ -215,7 +224,56 @@ def observe(
         if not is_main_process():
             self.wake_gate.policy, self.wake_gate.pending = policy, pending
             self.memory.refresh()
-    return decisions[0] if single else decisions
+    return decisions
+
+# %% ../nbs/15_agent.ipynb #3aba2f25
+@patch
+def chunk_tokens(self: SleepTrainAgent) -> int:
+    "Default token limit of a document chunk: half the sleep's training length (the rest is for its question)."
+    return max(8, self.sleep_config.max_length // 2)
+
+@patch
+def _chunks(self: SleepTrainAgent, text: str, title: Optional[str], max_tokens: Optional[int]) -> list[str]:
+    "`text` cut into chunks that fit the store and `max_tokens` of this agent's tokenizer."
+    max_tokens = self.chunk_tokens() if max_tokens is None else check_int(max_tokens, "max_tokens", 1)
+    count = lambda s: len(self.tokenizer(s, add_special_tokens=False)["input_ids"])  # noqa: E731
+    return chunk_text(text, self.memory.max_chars, max_tokens, count, title=title)
+
+# %% ../nbs/15_agent.ipynb #a7c78239
+@patch
+def observe_document(self: SleepTrainAgent, text: str, title: Optional[str] = None, document: Optional[str] = None,
+                     source: str = "user", max_tokens: Optional[int] = None) -> list[Decision]:
+    ("Observe a passage or document as `passage` memories, one per chunk (`title: ` in front of each when given), "
+     "linked to `document` (default: `document_id` of the text) and their position; returns the gate's decisions.")
+    text = check_text(text, "text")
+    document = document_id(self.memory.namespace, text) if document is None else check_identifier(document, "document")
+    records = [MemoryRecord(chunk, namespace=self.memory.namespace, kind="passage", source=source, document=document,
+                            position=i) for i, chunk in enumerate(self._chunks(text, title, max_tokens))]
+    return self._gate(records)
+
+@patch
+def observe_note(self: SleepTrainAgent, text: Union[str, Sequence[str]], source: str = "user"):
+    "Observe one first-person note (or a list) about the user, as `note` memories; returns the gate's decision(s)."
+    return self.observe(text, kind="note", source=source)
+
+# %% ../nbs/15_agent.ipynb #229142ab
+@patch
+def observe_conversation(self: SleepTrainAgent, turns: Sequence, conversation: Optional[str] = None,
+                         source: str = "user", max_tokens: Optional[int] = None) -> list[Decision]:
+    ("Observe a conversation (Turns, or dicts of speaker, text and optional time and session) as `turn` memories "
+     "that name their speaker, linked to `conversation` (default: the id of its text) in order; a long turn is "
+     "split like a document. Returns the gate's decisions, one per memory.")
+    turns = conversation_turns(turns)
+    ns = self.memory.namespace
+    whole = "\n".join(f"{t.speaker}: {t.text}" for t in turns)
+    conversation = document_id(ns, whole) if conversation is None else check_identifier(conversation, "conversation")
+    records = []
+    for t in turns:
+        stamp = {} if t.time is None else {"created_at": t.time, "valid_from": t.time}
+        for chunk in self._chunks(t.text, t.speaker, max_tokens):
+            records.append(MemoryRecord(chunk, namespace=ns, kind="turn", source=source, document=conversation,
+                                        position=len(records), speaker=t.speaker, session=t.session, **stamp))
+    return self._gate(records)
 
 # %% ../nbs/15_agent.ipynb #a3b99d0e
 def base_fingerprint(model, tokenizer) -> str:
@@ -432,6 +490,8 @@ def _judge(self: SleepTrainAgent, plan: ReplayPlan) -> Verdict:
     metrics = on_main(self.evaluate, plan.new_probes, plan.old_probes, plan.old_recall_before)
     gains = {k: v - plan.recall_before.get(k, 0.0) for k, v in metrics.pop("recall_by_memory").items()}
     metrics["recall_before"] = _mean(plan.recall_before)
+    probed = {mid for mid, _, _ in plan.new_probes}
+    metrics["unmeasured"] = [r.id for r in plan.new if r.id not in probed]     # today's memories without a probe
     return Verdict(metrics, gains, self.sleep_gates.check(metrics))
 
 # %% ../nbs/15_agent.ipynb #d591f3f4

@@ -210,13 +210,12 @@ def _log_decision(self: WakeGate, d: Decision) -> None:
         },
     )
 
-# %% ../nbs/10_gate.ipynb #d4f38a54
+# %% ../nbs/10_gate.ipynb #8a4a439c
 @patch
-def process(
-    self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind: str = "fact", source: str = "user"
-) -> list[Decision]:
-    "Gate each candidate (validated first, all or nothing); returns one `Decision` per candidate."
-    recs = self._records(candidates, kind, source)
+def _gate(self: WakeGate, recs: list) -> list[Decision]:
+    "Decisions on new candidate records: importance, features, the policy's choice, then one write for all stored."
+    if not recs:
+        return []
     imps = (
         self.importance.score([r.text for r in recs]) if self.importance is not None else [r.importance for r in recs]
     )
@@ -246,6 +245,19 @@ def process(
     for d in decisions:
         self._log_decision(d)
     return decisions
+
+# %% ../nbs/10_gate.ipynb #d4f38a54
+@patch
+def process(
+    self: WakeGate, candidates: Sequence[Union[str, MemoryRecord]], kind: str = "fact", source: str = "user"
+) -> list[Decision]:
+    ("Gate each candidate (validated first, all or nothing); returns one `Decision` per candidate. A candidate already "
+     "stored (the same text in this namespace, still active) is `KNOWN`: nothing is written or logged.")
+    recs = self._records(candidates, kind, source)
+    known = {r.id: r for r in self.memory.records(id=[r.id for r in recs], status="active")}
+    fresh = iter(self._gate([r for r in recs if r.id not in known]))
+    return [Decision(r.text, "KNOWN", {}, "already in memory: nothing changed", record=known[r.id]) if r.id in known
+            else next(fresh) for r in recs]
 
 # %% ../nbs/10_gate.ipynb #5039e088
 @patch

@@ -62,8 +62,9 @@ def build_where(namespace: str, filters: Optional[dict] = None) -> str:
     return " AND ".join(clauses)
 
 # %% ../nbs/06_memory.ipynb #f3c8a7f1
-SCHEMA_VERSION = 1
-_STR = ("id", "namespace", "text", "kind", "subject", "relation", "object", "source", "status", "supersedes")
+SCHEMA_VERSION = 2   # 2: document, position, speaker and session (documents and conversations)
+_STR = ("id", "namespace", "text", "kind", "subject", "relation", "object", "source", "status", "supersedes",
+        "document", "speaker", "session")
 # SQL defaults for columns an older store may lack; columns absent here are required
 _DEFAULTS = {
     "kind": "'fact'",
@@ -80,6 +81,10 @@ _DEFAULTS = {
     "created_at": "CAST(0.0 AS DOUBLE)",
     "valid_from": "CAST(0.0 AS DOUBLE)",
     "valid_to": "CAST(NULL AS DOUBLE)",
+    "document": "CAST(NULL AS STRING)",
+    "position": "CAST(-1 AS BIGINT)",
+    "speaker": "CAST(NULL AS STRING)",
+    "session": "CAST(NULL AS STRING)",
 }
 
 def memory_schema(dim: int) -> pa.Schema:
@@ -89,6 +94,7 @@ def memory_schema(dim: int) -> pa.Schema:
         "surprise": pa.float64(),
         "version": pa.int64(),
         "consolidated_in": pa.int64(),
+        "position": pa.int64(),
         "created_at": pa.float64(),
         "valid_from": pa.float64(),
         "valid_to": pa.float64(),

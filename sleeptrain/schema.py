@@ -14,7 +14,7 @@ __all__ = ['KINDS', 'STATUSES', 'RELATIONS', 'SINGLE_VALUED', 'Fact', 'content_i
            'probe_questions']
 
 # %% ../nbs/01_schema.ipynb #43ffc76c
-KINDS = ("fact", "episode", "correction")
+KINDS = ("fact", "episode", "correction", "note", "passage", "turn")
 STATUSES = ("active", "superseded", "rejected")
 
 @dataclass
@@ -51,6 +51,10 @@ class MemoryRecord:
     valid_from: float = field(default=None)
     valid_to: Optional[float] = None
     id: str = None
+    document: Optional[str] = None   # id of the document (or conversation) it is a part of
+    position: int = -1               # its place in that document: chunk or turn number; -1 = not part of one
+    speaker: Optional[str] = None    # who said it (a conversation turn)
+    session: Optional[str] = None    # the conversation session it belongs to
 
     def __post_init__(self):
         self.text = check_text(self.text, "text")
@@ -69,7 +73,10 @@ class MemoryRecord:
                 setattr(self, name, check_number(getattr(self, name), name))
         self.version = check_int(self.version, "version", 1)
         self.consolidated_in = check_int(self.consolidated_in, "consolidated_in", -1)
-        for name in ("id", "supersedes"):
+        self.position = check_int(self.position, "position", -1)
+        if self.speaker is not None:
+            self.speaker = check_text(self.speaker, "speaker")
+        for name in ("id", "supersedes", "document", "session"):
             if getattr(self, name) is not None:
                 check_identifier(getattr(self, name), name)
         if self.valid_from is None:

@@ -659,6 +659,7 @@ class SleepGates:
     min_retention: float = checked(0.8, in_range(0, 1))      # earlier memories: recall after / recall before
     max_ppl_increase: float = checked(0.10, _at_least_zero)  # relative perplexity drift on the frozen general text
     min_locality: float = checked(0.9, in_range(0, 1))       # share of the base model's correct answers still correct
+    unmeasured: str = checked("accept", one_of("accept", "roll_back"))  # when no new memory has a probe
 
     def __post_init__(self):
         validate_fields(self)
@@ -669,12 +670,15 @@ class SleepGates:
         return cls(0.0, 0.0, float("inf"), 0.0)
 
     def check(self, m: dict) -> list[str]:
-        "Why the metrics `m` fail the gates (empty when the sleep is accepted); a metric that is None is not checked."
+        ("Why the metrics `m` fail the gates (empty when the sleep is accepted); a metric that is None is not "
+         "checked, except an unmeasured recall under `unmeasured='roll_back'`.")
         why = []
         def low(key, lim, name):
             if m.get(key) is not None and m[key] < lim:
                 why.append(f"{name} {m[key]:.3f} < {lim}")
         low("recall", self.min_recall, "recall of today's memories")
+        if m.get("recall") is None and m.get("unmeasured") and self.unmeasured == "roll_back":
+            why.append(f"recall of today's memories unmeasured: none of its {len(m['unmeasured'])} has a probe")
         low("retention", self.min_retention, "retention of earlier memories")
         low("locality", self.min_locality, "locality")
         if m.get("ppl_increase") is not None and m["ppl_increase"] > self.max_ppl_increase:

@@ -9,14 +9,176 @@ from dataclasses import dataclass
 from typing import Optional, Union
 from .core import check_text, check_int, check_number
 from .schema import Fact, RELATIONS, parse_fact, probe_questions
+from .text import split_sentences, is_first_person
 
 # %% auto #0
-__all__ = ['TEACHER_PROMPT', 'HTTP_SYSTEM', 'qa_pairs', 'TrainingExample', 'TeacherError', 'Teacher', 'TemplateTeacher',
+__all__ = ['TEACHER_PROMPT', 'HTTP_SYSTEM', 'Span', 'answer_spans', 'second_person', 'key_phrases', 'text_questions',
+           'text_probes', 'text_pairs', 'qa_pairs', 'TrainingExample', 'TeacherError', 'Teacher', 'TemplateTeacher',
            'parse_qa', 'LMTeacher', 'HTTPTeacher']
 
+# %% ../nbs/11_teacher.ipynb #d12f0761
+@dataclass
+class Span:
+    "Something a question can ask for in a sentence: its answer, where it is, and the words that ask for it."
+    answer: str
+    start: int
+    end: int
+    ask: str            # the question words that replace sentence[start:end] in an echo question
+
+# %% ../nbs/11_teacher.ipynb #5d0adfde
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_TIME_WORDS = (rf"(?:(?:{_WEEKDAYS})s?|(?:{_MONTHS})|night|noon|midnight|dawn|dusk|sunrise|sunset|morning|afternoon|"
+               "evening|weekends?|weekdays|winter|spring|summer|autumn)")
+_PLACE_PREPS = ("in|on|at|under|over|near|behind|inside|beside|above|below|across|along|into|onto|outside|"
+                "next to|opposite|beneath|underneath|around|through")
+_STOP = set(("a an the and or but of to in on at by for from with into onto under over near behind is are was were be "
+             "been has have had do does did will would can could should must may might which who that this these "
+             "those it its as than then so because while when where after before since until also not no").split())
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+                 "thousand|dozen")
+_PATTERNS = [  # (kind, regex): earlier kinds win where spans overlap
+    ("date", rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})(?: \d{{4}})?|(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?"
+             rf"(?:,? \d{{4}})?|(?:{_MONTHS}) \d{{4}})\b"),
+    ("year", r"\b(?:1[0-9]{3}|20[0-9]{2})\b(?![.,:]?\d)"),
+    ("clock", r"\b\d{1,2}(?::\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b"),
+    ("when", rf"\b(?:on|at|in|every|each|by|until|after|before|since|during) (?:the |a )?{_TIME_WORDS}"
+             rf"(?: (?:the )?\d{{1,2}}(?:st|nd|rd|th))?\b"),
+    ("count", rf"\b(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORDS})(?: [a-z]+){{0,2}}? (?P<unit>[a-z]+s)\b"),
+    ("number", r"\b\d[\d,]*(?:\.\d+)?\b(?: ?%| percent)?"),
+    ("place", rf"\b(?P<prep>{_PLACE_PREPS}) (?P<np>(?:(?!(?:{_PLACE_PREPS}|and|but|which|where|when|because|while|"
+              rf"with|for|since|until|after|before)\b)[\w'-]+ ?){{1,5}})"),
+    ("name", r"\b(?:(?:Dr|Mr|Mrs|Ms|Prof|St)\.? )?(?:[A-Z][\w'-]*[a-z][\w'-]*(?: (?:of|de|van|von|da|del|la|le) )?)+"
+             r"(?: [A-Z][\w'-]*[a-z][\w'-]*)*"),
+]
+
+# %% ../nbs/11_teacher.ipynb #e6d9adc9
+_ASK = {"date": "what date", "year": "what year", "clock": "what time", "when": "when", "number": "what number"}
+
+def _ask(kind: str, m: re.Match) -> tuple[str, str, int, int]:
+    "(answer, question words, start, end) of a pattern match of `kind`."
+    text, start = m.group(0).strip(), m.start()
+    end = start + len(text)
+    if kind == "count":
+        return text, f"how many {m.group('unit')}", start, end
+    if kind == "when":
+        return re.sub(r"^\w+ (?:the |a )?", "", text), "when", start, end
+    if kind == "place":
+        np = m.group("np").strip()
+        return re.sub(r"^(?:the|a|an|my|our|your|his|her|their|its) ", "", np), "where", start, end
+    if kind in _ASK:
+        return text, _ASK[kind], start, end
+    lead = re.match(r"(?:The|A|An) ", text)
+    if lead:
+        text, start = text[lead.end():], start + lead.end()
+    return text, "who or what", start, end
+
+# %% ../nbs/11_teacher.ipynb #4b2d7221
+def answer_spans(sentence: str) -> list[Span]:
+    "The non-overlapping spans of `sentence` a question can ask for, in order (a name that opens the sentence too)."
+    sentence = check_text(sentence, "sentence")
+    taken, spans = [], []
+    for kind, pattern in _PATTERNS:
+        for m in re.finditer(pattern, sentence):
+            answer, ask, start, end = _ask(kind, m)
+            if answer.lower() in _STOP or (kind == "name" and start == 0 and " " not in answer):
+                continue     # a single capitalised word opening the sentence is most often not a name
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            spans.append(Span(answer, start, end, ask))
+    return sorted(spans, key=lambda s: s.start)
+
+# %% ../nbs/11_teacher.ipynb #a16c483e
+_SECOND_PERSON = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "we": "you",
+                  "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves", "i'm": "you're",
+                  "i've": "you've", "i'd": "you'd", "i'll": "you'll", "we're": "you're", "we've": "you've"}
+
+def second_person(text: str) -> str:
+    "First-person `text` told back to its writer: I keep my key -> you keep your key (am/was follow their subject)."
+    def swap(m):
+        word = m.group(0)
+        new = _SECOND_PERSON[word.lower()]
+        return new.capitalize() if word[0].isupper() and (m.start() == 0 or word.lower() != "i") else new
+    out = re.sub(r"\b(?:I'm|I've|I'd|I'll|we're|we've|I|me|my|mine|myself|we|us|our|ours|ourselves)\b", swap,
+                 check_text(text, "text"), flags=re.IGNORECASE)
+    out = re.sub(r"\b([Yy]ou) am\b", r"\1 are", out)
+    out = re.sub(r"\b([Yy]ou) was\b", r"\1 were", out)
+    return out[0].upper() + out[1:]
+
+# %% ../nbs/11_teacher.ipynb #f0834b17
+def key_phrases(text: str, limit: int = 3) -> list[str]:
+    "What `text` is about, as a question can name it: its first names and, in a note, the things it calls `my ...`."
+    keys = [s.answer for s in answer_spans(text) if s.ask == "who or what"]
+    for m in re.finditer(r"\b[Mm]y ((?:[\w'-]+ ?){1,3})", text):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in _STOP:
+                break
+            words.append(w)
+        if words:
+            keys.insert(0, "my " + " ".join(words))
+    seen = []
+    for k in keys:
+        if k not in seen:
+            seen.append(k)
+    return seen[:check_int(limit, "limit", 1)]
+
+# %% ../nbs/11_teacher.ipynb #0f9b62b3
+def _question(sentence: str, span: Span, form: str) -> str:
+    "The cloze (the answer blanked) or echo question (the span replaced by its question words) on `span`."
+    before, after = sentence[:span.start], sentence[span.end:].rstrip()
+    if form == "cloze":
+        return f"Fill in the blank: {before}{sentence[span.start:span.end].replace(span.answer, '____', 1)}{after}"
+    return f"{before}{span.ask}{after}".rstrip(" .!;:,") + "?"
+
+def _topic_and_sentences(text: str) -> tuple[str, list[str]]:
+    "A chunk's `Title: ` prefix (empty when none) and its sentences without it."
+    m = re.match(r"^([^:.?!]{1,80}): (?=\S)", text)
+    topic = m.group(1) if m and m.group(1)[0].isupper() else ""
+    return topic, split_sentences(text[len(topic) + 2:] if topic else text)
+
+# %% ../nbs/11_teacher.ipynb #2ba69df2
+def text_questions(text: str, max_spans: int = 4) -> list[dict]:
+    ("Questions about any `text`, each a dict of `question`, `form` (open, cloze or echo), `answer` (the span, or "
+     "None for open questions) and `sentence` (what the answer is said in); a note keeps the writer's words.")
+    text = check_text(text, "text")
+    topic, sentences = _topic_and_sentences(text)
+    prefix = f"{topic}: " if topic else ""
+    out = [{"question": q.format(k=k), "form": "open", "answer": None, "sentence": text}
+           for k in ([topic] if topic else []) + key_phrases(text)
+           for q in ("What do you know about {k}?", "Tell me about {k}.")]
+    for sentence in sentences:
+        for span in answer_spans(sentence)[:check_int(max_spans, "max_spans", 1)]:
+            for form in ("echo", "cloze"):
+                out.append({"question": prefix + _question(sentence, span, form), "form": form,
+                            "answer": span.answer, "sentence": prefix + sentence})
+    return out
+
+# %% ../nbs/11_teacher.ipynb #4f2d7cc6
+def text_probes(text: str, n: int = 2) -> list[tuple[str, str]]:
+    ("Held-out (question, answer) probes of any `text`: echo questions on its last `n` spans that have one (their "
+     "echo questions are never trained on, see `text_pairs`).")
+    echoes = [q for q in text_questions(text) if q["form"] == "echo"]
+    return [(q["question"], q["answer"]) for q in echoes[-check_int(n, "n", 0):]] if n else []
+
+def text_pairs(text: str, note: Optional[bool] = None, n_probes: int = 2) -> list[tuple[str, str]]:
+    ("Training (question, answer) pairs for any `text` (never a probe of `text_probes`): open questions answered with "
+     "the whole text, cloze and echo questions with the sentence that answers them, and a completion prompt. A note "
+     "(`note=None`: first-person text) is answered in the second person.")
+    text = check_text(text, "text")
+    note = is_first_person(text) if note is None else note
+    tell = second_person if note else (lambda s: s)
+    held_out = {q for q, _ in text_probes(text, n_probes)}
+    words = text.split()
+    pairs = [(q["question"], tell(q["sentence"])) for q in text_questions(text) if q["question"] not in held_out]
+    pairs.append(("Complete the sentence: " + " ".join(words[:max(1, (2 * len(words)) // 3)]) + " ...", tell(text)))
+    return list(dict.fromkeys(pairs))
+
 # %% ../nbs/11_teacher.ipynb #f1404aeb
-def qa_pairs(text: str, fact: Optional[Fact] = None) -> list[tuple[str, str]]:
-    "Training (question, answer) pairs for one memory sentence (parsed with `parse_fact` when `fact` is None)."
+def qa_pairs(text: str, fact: Optional[Fact] = None, note: Optional[bool] = None) -> list[tuple[str, str]]:
+    ("Training (question, answer) pairs for one memory: a relation's templates when it states a known fact "
+     "(parsed with `parse_fact` when `fact` is None), else `text_pairs` (`note`: answered in the second person).")
     text = check_text(text, "text")
     if fact is not None and not isinstance(fact, Fact):
         raise TypeError(f"fact must be a Fact or None, got {type(fact).__name__} {fact!r:.60}")
@@ -26,12 +188,7 @@ def qa_pairs(text: str, fact: Optional[Fact] = None) -> list[tuple[str, str]]:
         answer = rel.state(fact.subject, fact.object)
         return [(q.format(s=fact.subject), answer) for q in rel.train_questions] + [("What do you know about "
                                                                                      f"{fact.subject}?", answer)]
-    words = text.split()
-    pairs = [("Complete the sentence: " + " ".join(words[:max(1, (2 * len(words)) // 3)]) + " ...", text)]
-    name = re.match(r"^((?:[A-Z][\w'-]+\s?){1,3})", text)
-    if name and len(name.group(1).split()) < len(words):
-        pairs.append((f"What do you know about {name.group(1).strip()}?", text))
-    return pairs
+    return text_pairs(text, note)
 
 # %% ../nbs/11_teacher.ipynb #91bea5e6
 import hashlib, json, os, time, urllib.request, urllib.error, socket
@@ -59,13 +216,19 @@ class Teacher(ABC):
         "Training examples for one memory (a string or MemoryRecord)."
 
     def probes(self, memory) -> list[tuple[str, str]]:
-        ("Held-out (question, answer) pairs that test recall of `memory` (never trained on); none for text that is not "
-         "a known fact.")
+        ("Held-out (question, answer) pairs that test recall of `memory`, never trained on: a relation's probe "
+         "phrasings for a known fact, else `text_probes` (none when the text has nothing a question can ask for).")
         text, fact = self._text_fact(memory)
         fact = fact or parse_fact(text)
-        return (
-            [(q, fact.object) for q in probe_questions(fact)] if fact is not None and fact.relation in RELATIONS else []
-        )
+        if fact is not None and fact.relation in RELATIONS:
+            return [(q, fact.object) for q in probe_questions(fact)]
+        return text_probes(text)
+
+    def _is_note(self, memory) -> Optional[bool]:
+        ("Whether `memory` is the user's own note: True for a `note`, False for a passage or a conversation turn (its "
+         "I is its writer or speaker), None (decided from the text) otherwise.")
+        kind = getattr(memory, "kind", None)
+        return True if kind == "note" else False if kind in ("passage", "turn") else None
 
     def _text_fact(self, memory):
         if isinstance(memory, str):
@@ -76,13 +239,14 @@ class Teacher(ABC):
 
 # %% ../nbs/11_teacher.ipynb #34c04f27
 class TemplateTeacher(Teacher):
-    "Question/answer pairs from templates (offline, deterministic)."
+    ("The offline, deterministic default: a relation's templates for a known fact, the sentence structure of any "
+     "other text (`qa_pairs`).")
 
     def generate(self, memory) -> list[TrainingExample]:
         text, fact = self._text_fact(memory)
         return [
             TrainingExample(q, a, "qa" if not q.startswith("Complete") else "completion")
-            for q, a in qa_pairs(text, fact)
+            for q, a in qa_pairs(text, fact, self._is_note(memory))
         ]
 
 # %% ../nbs/11_teacher.ipynb #ca17e138
