@@ -118,11 +118,7 @@ def key_phrases(text: str, limit: int = 3) -> list[str]:
             words.append(w)
         if words:
             keys.insert(0, "my " + " ".join(words))
-    seen = []
-    for k in keys:
-        if k not in seen:
-            seen.append(k)
-    return seen[:check_int(limit, "limit", 1)]
+    return list(dict.fromkeys(keys))[:check_int(limit, "limit", 1)]
 
 # %% ../nbs/11_teacher.ipynb #0f9b62b3
 def _question(sentence: str, span: Span, form: str) -> str:

@@ -114,10 +114,6 @@ class Turn:
         if self.session is not None:
             check_identifier(self.session, "session")
 
-    @property
-    def memory_text(self) -> str:
-        "The turn as a memory that names its speaker."
-        return f"{self.speaker}: {self.text}"
 
 # %% ../nbs/01a_text.ipynb #78f4a811
 def conversation_turns(turns: Sequence) -> list[Turn]:
