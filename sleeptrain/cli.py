@@ -649,6 +649,19 @@ def _latency_args(bsub) -> None:
     lat.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     lat.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
+def _anytext_args(bsub) -> None:
+    "Arguments of `bench anytext`."
+    a = bsub.add_parser("anytext", help=("held-out natural questions about free-form statements, first-person notes "
+                                         "and template facts after one sleep, next to RAG and the base model"))
+    a.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct); 'tiny'")
+    a.add_argument("--statements", type=_positive(), default=20, help="free-form statements observed (default 20)")
+    a.add_argument("--notes", type=_positive(), default=15, help="first-person notes observed (default 15)")
+    a.add_argument("--facts", type=_positive(), default=10, help="template facts observed (default 10)")
+    a.add_argument("--epochs", type=_positive(), default=None, help="epochs of the sleep (default: SleepConfig's)")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    a.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+
 # %% ../nbs/25_cli.ipynb #f466c9b3
 def bench_parser(sub):
     "Arguments of `sleeptrain bench`."
@@ -663,6 +676,7 @@ def bench_parser(sub):
     _share_args(bsub)
     _quantized_args(bsub)
     _latency_args(bsub)
+    _anytext_args(bsub)
     return p
 
 # %% ../nbs/25_cli.ipynb #9e1f5543
@@ -820,10 +834,19 @@ def _bench_latency(args) -> dict:
     print(format_latency_bench(res))
     return res
 
+def _bench_anytext(args) -> dict:
+    from sleeptrain.bench_anytext import run_anytext_bench, format_anytext_bench
+
+    res = run_anytext_bench(model=args.model, statements=args.statements, notes=args.notes, facts=args.facts,
+                            epochs=args.epochs, seed=args.seed, device=args.device)
+    print(format_anytext_bench(res))
+    return res
+
 # %% ../nbs/25_cli.ipynb #663c0cbb
 _BENCHES = {"memory": _bench_memory, "contradiction": _bench_contradiction, "throughput": _bench_throughput,
             "retention": _bench_retention, "continual": _bench_continual, "ablations": _bench_continual,
-            "share": _bench_share, "quantized": _bench_quantized, "latency": _bench_latency}
+            "share": _bench_share, "quantized": _bench_quantized, "latency": _bench_latency,
+            "anytext": _bench_anytext}
 
 def run_bench(args) -> dict:
     "Run the benchmark named by parsed `args`; print it and its JSON line."

@@ -68,6 +68,20 @@ def test_bench_latency_smoke(tmp_path):
     bad = run("bench", "latency", "--model", "tiny", "--modes", "open")
     assert bad.returncode != 0 and "open" in bad.stderr
 
+def test_bench_anytext_smoke(tmp_path):
+    "`sleeptrain bench anytext` on the tiny model: every set scored before, with RAG and after the sleep; the JSON line."
+    out = tmp_path / "anytext.json"
+    r = run("bench", "anytext", "--model", "tiny", "--statements", "2", "--notes", "1", "--facts", "1", "--epochs", "1",
+            "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == res
+    assert res["memories"] == {"statements": 2, "notes": 1, "template": 1} and res["stored"] == 4
+    assert set(res["routed"]) == set(res["adapter_on"]) == set(res["rag"]) == {"statements", "notes", "template"}
+    assert res["n_probes"] > 0 and res["provenance"]["command"].startswith("sleeptrain bench anytext")
+    bad = run("bench", "anytext", "--model", "tiny", "--notes", "0")
+    assert bad.returncode != 0 and "--notes" in bad.stderr
+
 @pytest.mark.parametrize("args,needle", [
     (["bench", "memory", "--batch", "0"], "0"),
     (["bench", "memory", "--sizes", "100", "--squad", "/no/such/squad.json"], "/no/such/squad.json"),
