@@ -20,7 +20,8 @@ __all__ = ['load_anytext_dev', 'contains_any', 'anytext_sets', 'score_sets', 'ru
 # %% ../nbs/23b_bench_anytext.ipynb #3a6dc975
 def load_anytext_dev(path=None) -> dict:
     "The any-text development set (`statements` and `notes`, each with held-out `questions`), checked."
-    text = Path(path).read_text() if path else resources.files("sleeptrain").joinpath("data/anytext_dev.json").read_text()
+    source = Path(path) if path else resources.files("sleeptrain").joinpath("data/anytext_dev.json")
+    text = source.read_text()
     dev = json.loads(text)
     for part in ("statements", "notes"):
         for i, item in enumerate(dev.get(part, [])):

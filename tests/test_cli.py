@@ -69,7 +69,7 @@ def test_bench_latency_smoke(tmp_path):
     assert bad.returncode != 0 and "open" in bad.stderr
 
 def test_bench_anytext_smoke(tmp_path):
-    "`sleeptrain bench anytext` on the tiny model: every set scored before, with RAG and after the sleep; the JSON line."
+    "`sleeptrain bench anytext` on the tiny model: each set scored before, with RAG and after the sleep; the JSON line."
     out = tmp_path / "anytext.json"
     r = run("bench", "anytext", "--model", "tiny", "--statements", "2", "--notes", "1", "--facts", "1", "--epochs", "1",
             "--json", str(out))
