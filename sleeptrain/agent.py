@@ -130,7 +130,7 @@ class SleepTrainAgent:
             checkpoint_dir = Path(self.memory.uri) / "sleeps"
         self.checkpoint_dir = Path(checkpoint_dir)
         self.wake_gate = wake_gate or WakeGate(
-            self.memory, importance=ImportanceScorer(self.model, self.tokenizer), judge=ContradictionJudge("structured")
+            self.memory, importance=ImportanceScorer(self.model, self.tokenizer), judge=ContradictionJudge("auto")
         )
         if wake_gate is None and (self.checkpoint_dir / "policy.json").exists():
             self.wake_gate.policy = Hedge.load(self.checkpoint_dir / "policy.json")

@@ -478,9 +478,15 @@ def _memory_args(bsub) -> None:
 def _contradiction_args(bsub) -> None:
     "Arguments of `bench contradiction`."
     c = bsub.add_parser(
-        "contradiction", help="precision/recall/F1 of each contradiction judge on the labelled pair set"
+        "contradiction",
+        help="precision/recall/F1 of each contradiction judge on the free-text pairs (dev, held-out and all) and on "
+             "the fictional labelled set",
     )
-    c.add_argument("--backends", nargs="+", default=["structured", "llm"], choices=["structured", "llm", "nli"])
+    c.add_argument("--backends", nargs="+", default=["structured", "llm"],
+                   choices=["structured", "text", "auto", "llm", "nli"],   # = contradiction.BACKENDS
+                   help="default: structured llm (structured, text and auto need no model)")
+    c.add_argument("--pairs", default=None, metavar="FILE",
+                   help="free-text pairs JSON (default: the package's contradiction_pairs.json)")
     c.add_argument("--nli-model", default=None, help="hub id or folder of an NLI model (for the nli backend)")
     c.add_argument("--model", default=None, help="LM for the llm judge (default: SmolLM2-135M-Instruct)")
     c.add_argument("--per-category", type=_positive(), default=25)
@@ -662,6 +668,38 @@ def _anytext_args(bsub) -> None:
     a.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     a.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
+def _real_args(bsub) -> None:
+    "Arguments of `bench real`."
+    from sleeptrain.bench_real import REAL_SYSTEMS, REAL_TASKS
+
+    r = bsub.add_parser("real", help=("SQuAD passages (SEAL's protocol), CounterFact or zsRE edits, LoCoMo "
+                                      "conversations, observed day by day: base, passage in context, RAG, naive LoRA, "
+                                      "SleepTrain and SleepTrain+RAG side by side; resumable"))
+    r.add_argument("--task", required=True, choices=list(REAL_TASKS))
+    r.add_argument("--data", required=True, metavar="FILE", help="the data set's JSON in its official layout")
+    r.add_argument("--out", default=None, metavar="DIR",
+                   help="where answers, memories and adapters are written; a stopped run resumes from it "
+                        "(default runs/real-<task>-<n>-seed<seed>)")
+    r.add_argument("--n", type=_positive(), default=None,
+                   help="passages, edits or conversations (default 50 passages, 100 edits, 3 conversations)")
+    r.add_argument("--per-day", type=_positive(), default=None, help="passages or edits observed a day (default 10)")
+    r.add_argument("--start", type=int, default=0, help="index of the first passage, edit or conversation (default 0)")
+    r.add_argument("--sessions", type=_positive(), default=None,
+                   help="LoCoMo: only each conversation's first sessions, and the questions about them (default all)")
+    r.add_argument("--max-days", type=_positive(), default=10, help="LoCoMo: days (sleeps) per conversation, at most")
+    r.add_argument("--systems", nargs="+", default=list(REAL_SYSTEMS), choices=list(REAL_SYSTEMS))
+    r.add_argument("--model", default=None, help="hub id, folder or .gguf (default: SmolLM2-135M-Instruct); 'tiny'")
+    r.add_argument("--epochs", type=_positive(), default=None, help="epochs of each sleep (default: SleepConfig's)")
+    r.add_argument("--gates", default="default", choices=["default", "off"],
+                   help="the sleep's gates: the agent's defaults, or off (every sleep kept)")
+    r.add_argument("--every-day", default=None, action=argparse.BooleanOptionalAction,
+                   help="answer after every day (default for squad) or only after the last (default for edits)")
+    r.add_argument("--max-new-tokens", type=_positive(), default=64)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+
+
 # %% ../nbs/25_cli.ipynb #f466c9b3
 def bench_parser(sub):
     "Arguments of `sleeptrain bench`."
@@ -677,6 +715,7 @@ def bench_parser(sub):
     _quantized_args(bsub)
     _latency_args(bsub)
     _anytext_args(bsub)
+    _real_args(bsub)
     return p
 
 # %% ../nbs/25_cli.ipynb #9e1f5543
@@ -711,6 +750,7 @@ def _bench_contradiction(args) -> dict:
         nli_model=args.nli_model,
         seed=args.seed,
         per_category=args.per_category,
+        pairs_path=args.pairs,
     )
 
 def _bench_throughput(args) -> dict:
@@ -842,11 +882,25 @@ def _bench_anytext(args) -> dict:
     print(format_anytext_bench(res))
     return res
 
+def _bench_real(args) -> dict:
+    from sleeptrain.bench_real import run_real_bench, format_real_bench
+
+    n = args.n or {"squad": 50, "locomo": 3}.get(args.task, 100)
+    out = args.out or f"runs/real-{args.task}-{n}-seed{args.seed}"
+    _writable_dir(Path(out).expanduser().resolve().parent, "--out")
+    res = run_real_bench(args.task, args.data, out, n=n, per_day=args.per_day, start=args.start,
+                         sessions=args.sessions, max_days=args.max_days, systems=args.systems, model=args.model,
+                         epochs=args.epochs, gates=args.gates, every_day=args.every_day,
+                         max_new_tokens=args.max_new_tokens, seed=args.seed, device=args.device)
+    print(format_real_bench(res))
+    return res
+
+
 # %% ../nbs/25_cli.ipynb #663c0cbb
 _BENCHES = {"memory": _bench_memory, "contradiction": _bench_contradiction, "throughput": _bench_throughput,
             "retention": _bench_retention, "continual": _bench_continual, "ablations": _bench_continual,
             "share": _bench_share, "quantized": _bench_quantized, "latency": _bench_latency,
-            "anytext": _bench_anytext}
+            "anytext": _bench_anytext, "real": _bench_real}
 
 def run_bench(args) -> dict:
     "Run the benchmark named by parsed `args`; print it and its JSON line."

@@ -14,11 +14,12 @@ from .models import hub_offline
 
 # %% auto #0
 __all__ = ['BABILONG_LABELS', 'BABILONG_LENGTHS', 'BABILONG_TEMPLATE', 'INFBENCH_TASKS', 'PASSKEY_PREFIX', 'PASSKEY_FILLER',
-           'HAYSTACK_SENTENCES', 'LOCOMO_PROMPT', 'TRACE_DATASETS', 'TRACE_METRICS', 'Item', 'Benchmark',
+           'HAYSTACK_SENTENCES', 'LOCOMO_PROMPT', 'TRACE_DATASETS', 'TRACE_METRICS', 'SEAL_PROMPT', 'Item', 'Benchmark',
            'squad_normalize', 'qa_f1', 'babilong_correct', 'load_babilong', 'infinitebench_score', 'load_infinitebench',
            'passkey_prompt', 'needle_prompt', 'needle_benchmark', 'longmemeval_score', 'load_longmemeval',
            'locomo_normalize', 'locomo_score', 'load_locomo', 'rouge_l', 'fuzzy_ratio', 'sari', 'trace_score',
-           'load_trace', 'load_trace_sequence', 'parse_literal', 'load_memorybench', 'evaluate']
+           'load_trace', 'load_trace_sequence', 'parse_literal', 'load_memorybench', 'qa_em', 'qa_contains',
+           'qa_scores', 'load_squad_passages', 'edit_success', 'load_counterfact', 'load_zsre', 'evaluate']
 
 # %% ../nbs/17_loaders.ipynb #9a29e5c7
 @dataclass
@@ -199,14 +200,15 @@ BABILONG_LENGTHS = ["0k", "1k", "2k", "4k", "8k", "16k", "32k", "64k", "128k", "
 BABILONG_TEMPLATE = "{input}\n\nQuestion: {question}\nAnswer:"
 
 def babilong_correct(output: str, target: str, question: str, task: str) -> bool:
-    ("BABILong's official answer check: target is the only task label in the output's first sentence (question labels "
-     "excluded).")
+    ("BABILong's answer check: the task labels in the output's first sentence (question labels excluded) are exactly "
+     "the target's items (one item, or a comma-separated list for qa8).")
     _check_choice("task", task, BABILONG_LABELS)
     out = output.lower().split(".")[0].split("<context>")[0].split("<example>")[0]
     labels = {lab.lower() for lab in BABILONG_LABELS[task]}
     in_question = {lab for lab in labels if lab in question.lower()}
     in_output = {lab for lab in labels if lab in out} - in_question
-    return target.lower() in in_output and len(in_output) == 1
+    items = {target.lower()} if task == "qa19" else {item.strip() for item in target.lower().split(",")}
+    return in_output == items
 
 # %% ../nbs/17_loaders.ipynb #3b50cd32
 def load_babilong(path=None, length: str = "0k", split: str = "qa1", hub_id: Optional[str] = None,
@@ -513,11 +515,9 @@ def load_longmemeval(path=None, variant: str = "s", hub_id: Optional[str] = None
 
 # %% ../nbs/17_loaders.ipynb #148b9b4a
 def _stemmer():
-    try:
-        from nltk.stem import PorterStemmer
-        return PorterStemmer().stem
-    except Exception:
-        return lambda w: w
+    "NLTK's Porter stemmer, as LoCoMo's official scorer uses (a dependency: without nltk, an error, not no stemming)."
+    from nltk.stem import PorterStemmer
+    return PorterStemmer().stem
 
 def locomo_normalize(s: str) -> str:
     "LoCoMo's answer normalisation: drop commas, lower-case, remove punctuation and a/an/the/and, collapse spaces."
@@ -552,7 +552,8 @@ LOCOMO_PROMPT = (
 
 
 def load_locomo(path=None, skip_bad: bool = False, template: str = LOCOMO_PROMPT) -> Benchmark:
-    "LoCoMo QA items from `locomo10.json` (a file, or a folder holding it); one Item per QA pair."
+    ("LoCoMo QA items from `locomo10.json` (a file, or a folder holding it); one Item per QA pair, its conversation's "
+     "sessions (number, date_time, turns of speaker and text) in `meta`.")
     records, src = _locate(
         "LoCoMo", path, "locomo10", "download data/locomo10.json from github.com/snap-research/locomo and pass its path"
     )
@@ -562,15 +563,18 @@ def load_locomo(path=None, skip_bad: bool = False, template: str = LOCOMO_PROMPT
         _field(conv, "speaker_a", str, "conversation.")
         _field(conv, "speaker_b", str, "conversation.")
         nums = sorted(int(m.group(1)) for k in conv if (m := re.fullmatch(r"session_(\d+)", k)))
-        blocks = []
+        blocks, sessions = [], []
         for n in nums:
             turns = _turns(conv[f"session_{n}"], f"conversation.session_{n}")
-            lines = []
+            lines, said = [], []
             for k, t in enumerate(turns):
                 w = f"conversation.session_{n}[{k}]."
                 spk, _, text = _field(t, "speaker", str, w), _field(t, "dia_id", str, w), _field(t, "text", str, w)
                 lines.append(f"{spk}: {text}" + (f" [shares {t['blip_caption']}]" if t.get("blip_caption") else ""))
-            blocks.append(f"[Session {n} | {conv.get(f'session_{n}_date_time', '')}]\n" + "\n".join(lines))
+                said.append({"speaker": spk, "text": lines[-1][len(spk) + 2:]})
+            date_time = conv.get(f"session_{n}_date_time", "")
+            blocks.append(f"[Session {n} | {date_time}]\n" + "\n".join(lines))
+            sessions.append({"session": n, "date_time": date_time, "turns": said})
         ctx = "\n\n".join(blocks)
         out = []
         for j, x in enumerate(qa):
@@ -589,7 +593,7 @@ def load_locomo(path=None, skip_bad: bool = False, template: str = LOCOMO_PROMPT
                     [ans],
                     ctx,
                     q,
-                    {"category": cat, "evidence": x.get("evidence", []), "sample_id": sid},
+                    {"category": cat, "evidence": x.get("evidence", []), "sample_id": sid, "sessions": sessions},
                 )
             )
         return out
@@ -755,6 +759,100 @@ def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", h
         return [Item(f"{config}/{split}/{rid}", prompt, gold, meta=rec)]
     items, skipped = _parse_all(records, parse, src, skip_bad)
     return Benchmark(f"memorybench/{config}/{split}", items, _mb_score, skipped, src)
+
+# %% ../nbs/17_loaders.ipynb #ae901cad
+SEAL_PROMPT = "Let's answer a question directly and concisely.\nQuestion: {question}\nAnswer:"
+
+def _golds(golds) -> list:
+    return [golds] if isinstance(golds, str) else list(golds)
+
+def qa_em(pred: str, golds: Union[str, Sequence[str]]) -> float:
+    "SQuAD exact match: 1.0 when the normalised prediction equals a normalised gold answer."
+    return float(any(squad_normalize(pred) == squad_normalize(g) for g in _golds(golds)))
+
+def qa_contains(pred: str, golds: Union[str, Sequence[str]]) -> float:
+    "1.0 when a normalised gold answer occurs, as whole words, in the normalised prediction."
+    padded = f" {squad_normalize(pred)} "
+    return float(any(squad_normalize(g) and f" {squad_normalize(g)} " in padded for g in _golds(golds)))
+
+def qa_scores(pred: str, golds: Union[str, Sequence[str]]) -> dict:
+    "Exact match, token F1 and contains of `pred` against `golds`."
+    return {"em": qa_em(pred, golds), "f1": qa_f1(pred, golds), "contains": qa_contains(pred, golds)}
+
+# %% ../nbs/17_loaders.ipynb #c1640f95
+def load_squad_passages(path=None, skip_bad: bool = False, template: str = SEAL_PROMPT) -> Benchmark:
+    ("SQuAD passages in SEAL's layout (a file, or a folder holding squad_val.json): one Item per question, its "
+     "passage in `context` and `meta` ('passage': the record's index, 'title').")
+    records, src = _locate("SQuAD passages", path, "squad_val",
+                           "pass the path of SEAL's knowledge-incorporation/data/squad_val.json (or a file like it)")
+    def parse(i, r):
+        title, context = _field(r, "title", str), _field(r, "context", str)
+        questions = _field(r, "questions", list)
+        if not context.strip():
+            raise _RecordError("context", "empty")
+        if not questions:
+            raise _RecordError("questions", "empty: a passage needs at least one question")
+        items = []
+        for j, x in enumerate(questions):
+            if not isinstance(x, dict):
+                raise _RecordError(f"questions[{j}]", f"expected object, got {type(x).__name__}")
+            q, a = _field(x, "question", str, f"questions[{j}]."), _field(x, "answer", str, f"questions[{j}].")
+            items.append(Item(f"squad/{i}/{j}", template.format(question=q), [a], context, q,
+                              {"passage": i, "title": title}))
+        return items
+    items, skipped = _parse_all(records, parse, src, skip_bad)
+    return Benchmark("squad-passages", items, lambda p, it: qa_f1(p, it.gold), skipped, src)
+
+# %% ../nbs/17_loaders.ipynb #007184bc
+@dataclass
+class _EditFields:
+    "Where one editing layout keeps each field."
+    id: Optional[str]
+    prompt: str
+    target: str
+    subject: str
+    ground_truth: str
+    rephrase: str
+    locality_prompt: str
+    locality_answer: str
+
+_COUNTERFACT = _EditFields("case_id", "prompt", "target_new", "subject", "ground_truth", "rephrase_prompt",
+                           "locality_prompt", "locality_ground_truth")
+_ZSRE = _EditFields(None, "src", "alt", "subject", "answers", "rephrase", "loc", "loc_ans")
+
+def edit_success(pred: str, target: str) -> float:
+    "1.0 when the new object `target` occurs, as whole words, in the answer `pred` (both SQuAD-normalised)."
+    return qa_contains(pred, [target])
+
+# %% ../nbs/17_loaders.ipynb #d285ff46
+def _load_edits(name: str, path, rel: str, how: str, fields: _EditFields, skip_bad: bool) -> Benchmark:
+    records, src = _locate(name, path, rel, how)
+    def text(r, key):
+        value = _field(r, key, (str, list))
+        value = value[0] if isinstance(value, list) and value else value
+        if not isinstance(value, str) or not value.strip():
+            raise _RecordError(key, f"expected a non-empty string, got {value!r:.60}")
+        return value.strip()
+    def parse(i, r):
+        case = str(_field(r, fields.id, (int, str))) if fields.id else str(i)
+        prompt, target = text(r, fields.prompt), text(r, fields.target)
+        statement = f"{prompt} {target}."
+        meta = {"case_id": case, "subject": text(r, fields.subject), "ground_truth": text(r, fields.ground_truth),
+                "rephrase": text(r, fields.rephrase), "locality_prompt": text(r, fields.locality_prompt),
+                "locality_answer": text(r, fields.locality_answer)}
+        return [Item(f"{name.lower()}/{case}", prompt, [target], statement, prompt, meta)]
+    items, skipped = _parse_all(records, parse, src, skip_bad)
+    return Benchmark(name.lower(), items, lambda p, it: edit_success(p, it.gold[0]), skipped, src)
+
+def load_counterfact(path=None, skip_bad: bool = False) -> Benchmark:
+    "CounterFact edits (EasyEdit/MEND layout; a file, or a folder holding counterfact.json): one Item per edit."
+    return _load_edits("CounterFact", path, "counterfact", "pass the path of a CounterFact JSON (EasyEdit's layout)",
+                       _COUNTERFACT, skip_bad)
+
+def load_zsre(path=None, skip_bad: bool = False) -> Benchmark:
+    "zsRE edits (MEND/EasyEdit layout; a file, or a folder holding zsre.json): one Item per edit."
+    return _load_edits("zsRE", path, "zsre", "pass the path of a zsRE JSON (MEND/EasyEdit's layout)", _ZSRE,
+                       skip_bad)
 
 # %% ../nbs/17_loaders.ipynb #b8d90359
 def evaluate(system: Callable[[list], list], benchmark: Benchmark, limit: Optional[int] = None,

@@ -47,7 +47,7 @@ _PATTERNS = [  # (kind, regex): earlier kinds win where spans overlap
     ("count", rf"\b(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORDS})(?: [a-z]+){{0,2}}? (?P<unit>[a-z]+s)\b"),
     ("number", r"\b\d[\d,]*(?:\.\d+)?\b(?: ?%| percent)?"),
     ("place", rf"\b(?P<prep>{_PLACE_PREPS}) (?P<np>(?:(?!(?:{_PLACE_PREPS}|and|but|which|where|when|because|while|"
-              rf"with|for|since|until|after|before)\b)[\w'-]+ ?){{1,5}})"),
+              rf"with|for|since|until|after|before|is|are|was|were|has|have|had)\b)[\w'-]+ ?){{1,5}})"),
     ("name", r"\b(?:(?:Dr|Mr|Mrs|Ms|Prof|St)\.? )?(?:[A-Z][\w'-]*[a-z][\w'-]*(?: (?:of|de|van|von|da|del|la|le) )?)+"
              r"(?: [A-Z][\w'-]*[a-z][\w'-]*)*"),
 ]
@@ -126,7 +126,10 @@ def _question(sentence: str, span: Span, form: str) -> str:
     before, after = sentence[:span.start], sentence[span.end:].rstrip()
     if form == "cloze":
         return f"Fill in the blank: {before}{sentence[span.start:span.end].replace(span.answer, '____', 1)}{after}"
-    return f"{before}{span.ask}{after}".rstrip(" .!;:,") + "?"
+    if re.fullmatch(r"(?:The|A|An) ", before):
+        before = ""       # "The Harlow Viaduct opened ..." asks "Who or what opened ...?", not "The who or what ..."
+    question = f"{before}{span.ask}{after}".rstrip(" .!;:,") + "?"
+    return question[0].upper() + question[1:]
 
 def _topic_and_sentences(text: str) -> tuple[str, list[str]]:
     "A chunk's `Title: ` prefix (empty when none) and its sentences without it."
@@ -134,10 +137,110 @@ def _topic_and_sentences(text: str) -> tuple[str, list[str]]:
     topic = m.group(1) if m and m.group(1)[0].isupper() else ""
     return topic, split_sentences(text[len(topic) + 2:] if topic else text)
 
+# %% ../nbs/11_teacher.ipynb #917a1fc0
+_AUX = set("is was are were has have had will can could would should may might must".split())
+_IRREGULAR_PAST = dict(w.split(":") for w in (
+    "won:win began:begin built:build wrote:write made:make took:take rose:rise grew:grow became:become held:hold "
+    "ran:run led:lead gave:give left:leave found:find kept:keep met:meet sold:sell told:tell went:go came:come saw:see "
+    "stood:stand bought:buy brought:bring taught:teach thought:think fell:fall flew:fly drew:draw ate:eat got:get "
+    "lost:lose paid:pay said:say sent:send spent:spend spoke:speak threw:throw wore:wear broke:break chose:choose "
+    "drove:drive knew:know rode:ride sang:sing sat:sit slept:sleep woke:wake lay:lie hung:hang shook:shake "
+    "struck:strike swore:swear tore:tear fought:fight sought:seek dug:dig felt:feel heard:hear meant:mean").split())
+_DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that", "these", "those"}
+_PRONOUNS = {"i", "we", "you", "they"}
+_BREAK = re.compile(r"(?:,? (?:and|but|while|whereas|so) |; |, (?=which |where |who ))")
+_E_ENDINGS = ("ated", "ved", "sed", "zed", "ced", "ged", "ured", "ized", "ised", "uded", "ided", "ited", "oted")
+
+def _past_lemma(word: str) -> str:
+    "The base form of a past-tense verb (rules, and the common irregular ones)."
+    if word in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[word]
+    if word.endswith("ied"):
+        return word[:-3] + "y"
+    stem = word[:-2]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsaeiou":
+        return stem[:-1]
+    if word.endswith(_E_ENDINGS) and not word.endswith("ssed"):
+        return stem + "e"
+    return stem
+
+def _present_lemma(word: str) -> str:
+    "The base form of a third-person present verb."
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zzes", "oes")):
+        return word[:-2]
+    return word[:-1]
+
+def _verb_kind(words: list, i: int) -> Optional[str]:
+    "'aux', 'past' or 'present' when words[i] reads as the clause's verb, else None."
+    w = words[i].lower()
+    if not w.isalpha() or words[i][0].isupper():
+        return None
+    if w in _AUX:
+        return "aux"
+    if w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed")):
+        participle = i + 1 < len(words) and words[i + 1].lower() == "by"   # "invented by ...": not the main verb
+        return None if participle else "past"
+    prev = words[i - 1].lower().strip(",") if i else ""
+    if (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")) and prev not in _DETERMINERS
+            and not prev.replace(",", "").isdigit()):
+        return "present"
+    return None
+
+def _fronted(sentence: str, span: Span) -> Optional[str]:
+    "A wh-question with the question words in front (do-support or inversion) for `span`, or None when unsure."
+    words = sentence[:span.start].split()
+    if not words:
+        return None
+    if words[0].lower() in _PRONOUNS and len(words) > 1:
+        v, kind = 1, _verb_kind(words, 1) or "base"
+    else:
+        v = next((i for i in range(1, len(words)) if _verb_kind(words, i)), None)
+        if v is None:
+            return None
+        kind = _verb_kind(words, v)
+    subject = " ".join(words[:v])
+    rest = " ".join(words[v:])
+    breaks = list(_BREAK.finditer(rest))
+    if breaks:   # the span is in a later clause: its verb must open that clause
+        clause = rest[breaks[-1].end():].split()
+        if not clause or not _verb_kind(clause, 0) and not (len(clause) > 0 and clause[0].isalpha()):
+            return None
+        words_v = clause
+        kind = _verb_kind(["x", *clause], 1) or None
+        if kind is None:
+            return None
+    else:
+        words_v = rest.split()
+    verb, middle = words_v[0].lower(), words_v[1:]
+    after = sentence[span.end:]
+    cut = _BREAK.search(after)
+    after = (after[:cut.start()] if cut else after).strip().rstrip(".!?;:,")
+    after = after if len(after.split()) <= 4 else ""      # a long tail makes an unnatural question: left out
+    ask = span.ask
+    if ask == "who or what" and middle and middle[-1].lower() != "by":
+        return None       # "who or what" only for the verb's object or its agent
+    if ask == "what number" and middle and middle[-1].isalpha() and middle[-1].lower() not in _STOP:
+        ask, middle = f"what {middle[-1].lower()}", middle[:-1]     # "on level 3" -> "on what level"
+    if middle and middle[-1].lower() in ("in", "on", "at", "during", "since", "from") and ask.startswith("what "):
+        ask = f"{middle[-1].lower()} {ask}"
+        middle = middle[:-1]
+    if subject.split()[0].lower() in _DETERMINERS | {"it", "he", "she", "we", "you", "they"}:
+        subject = subject[0].lower() + subject[1:]
+    if kind == "aux":
+        head = f"{verb} {subject}"
+    else:
+        do = {"past": "did", "present": "does", "base": "do"}[kind]
+        lemma = {"past": _past_lemma, "present": _present_lemma}.get(kind, lambda w: w)(verb)
+        head = f"{do} {subject} {lemma}"
+    q = " ".join(x for x in (ask, head, " ".join(middle), after) if x)
+    return q[0].upper() + q[1:] + "?"
+
 # %% ../nbs/11_teacher.ipynb #2ba69df2
 def text_questions(text: str, max_spans: int = 4) -> list[dict]:
-    ("Questions about any `text`, each a dict of `question`, `form` (open, cloze or echo), `answer` (the span, or "
-     "None for open questions) and `sentence` (what the answer is said in); a note keeps the writer's words.")
+    ("Questions about any `text`, each a dict of `question`, `form` (open, cloze, echo or fronted), `answer` (the "
+     "span, or None for open questions) and `sentence` (what the answer is said in); a note keeps the writer's words.")
     text = check_text(text, "text")
     topic, sentences = _topic_and_sentences(text)
     prefix = f"{topic}: " if topic else ""
@@ -149,6 +252,10 @@ def text_questions(text: str, max_spans: int = 4) -> list[dict]:
             for form in ("echo", "cloze"):
                 out.append({"question": prefix + _question(sentence, span, form), "form": form,
                             "answer": span.answer, "sentence": prefix + sentence})
+            fronted = _fronted(sentence, span)
+            if fronted:
+                out.append({"question": fronted, "form": "fronted", "answer": span.answer,
+                            "sentence": prefix + sentence})
     return out
 
 # %% ../nbs/11_teacher.ipynb #4f2d7cc6

@@ -82,6 +82,28 @@ def test_bench_anytext_smoke(tmp_path):
     bad = run("bench", "anytext", "--model", "tiny", "--notes", "0")
     assert bad.returncode != 0 and "--notes" in bad.stderr
 
+def test_bench_real_smoke(tmp_path):
+    "`sleeptrain bench real` on the tiny model and two real zsRE edits: answers written, resumed, the JSON line."
+    fixtures = Path(__file__).parent / "fixtures"
+    out, result = tmp_path / "zsre", tmp_path / "real.json"
+    args = ["bench", "real", "--task", "zsre", "--data", str(fixtures / "zsre.json"), "--model", "tiny", "--n", "2",
+            "--per-day", "1", "--epochs", "1", "--max-new-tokens", "4", "--systems", "base", "rag", "sleeptrain",
+            "--gates", "off", "--out", str(out), "--json", str(result)]
+    r = run(*args)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(result.read_text())
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == res
+    assert res["eval_days"] == [1] and sorted(res["sleeps"]) == ["0", "1"]
+    assert sorted(res["scores"]) == ["base", "rag", "sleeptrain"]
+    assert sorted(res["scores"]["sleeptrain"]["final"]) == ["edit", "locality", "rephrase"]
+    assert res["provenance"]["command"].startswith("sleeptrain bench real")
+    again = run(*args)  # everything is in the results file: nothing is generated or slept again
+    assert again.returncode == 0 and "answers (" not in again.stdout and "sleep 0" not in again.stdout
+    assert json.loads(result.read_text())["scores"] == res["scores"]
+    missing = str(tmp_path / "no-such.json")
+    bad = run("bench", "real", "--task", "squad", "--data", missing, "--out", str(tmp_path / "x"))
+    assert bad.returncode != 0 and "no-such.json" in bad.stderr.strip().splitlines()[-1]
+
 @pytest.mark.parametrize("args,needle", [
     (["bench", "memory", "--batch", "0"], "0"),
     (["bench", "memory", "--sizes", "100", "--squad", "/no/such/squad.json"], "/no/such/squad.json"),
@@ -91,3 +113,25 @@ def test_bench_memory_bad_arguments_one_clear_line(args, needle):
     assert r.returncode != 0
     last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
     assert needle in last and "Traceback" not in r.stderr, r.stderr[-1500:]
+
+
+def test_bench_contradiction_smoke(tmp_path):
+    "`sleeptrain bench contradiction` with the rule backends: free-text halves, the fictional set, the JSON line."
+    out = tmp_path / "contradiction.json"
+    r = run("bench", "contradiction", "--backends", "structured", "text", "auto", "--per-category", "2",
+            "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == res
+    assert res["provenance"]["command"].startswith("sleeptrain bench contradiction")
+    assert (res["free_text"]["n_pairs"], res["fictional"]["n_pairs"]) == (250, 18)
+    assert sorted(res["free_text"]["backends"]) == ["auto", "structured", "text"]
+    text = res["free_text"]["backends"]["text"]
+    assert set(text) == {"dev", "held_out", "all", "seconds"} and text["held_out"]["f1"] > 0.6
+    assert res["fictional"]["backends"]["auto"]["accuracy"] == 1.0
+    assert "free text       text: dev P" in r.stdout
+    bad = tmp_path / "pairs.json"
+    bad.write_text('{"pairs": [{"id": "x1", "memory": "A.", "claim": "B.", "contradicts": "yes", "type": "t"}]}')
+    r = run("bench", "contradiction", "--backends", "text", "--pairs", str(bad))
+    last = [line for line in r.stderr.strip().splitlines() if line.strip()][-1]
+    assert r.returncode != 0 and "pairs[0].contradicts" in last and "Traceback" not in r.stderr, r.stderr[-1500:]
