@@ -16,7 +16,7 @@ from .decoding import generate, weights_key
 from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
 from .schema import MemoryRecord
-from .text import chunk_text, document_id, conversation_turns
+from .text import chunk_text, document_id, conversation_turns, turn_title
 from .teacher import Teacher, TemplateTeacher
 from .gate import WakeGate, Decision
 from .importance import ImportanceScorer
@@ -261,8 +261,9 @@ def observe_note(self: SleepTrainAgent, text: Union[str, Sequence[str]], source:
 def observe_conversation(self: SleepTrainAgent, turns: Sequence, conversation: Optional[str] = None,
                          source: str = "user", max_tokens: Optional[int] = None) -> list[Decision]:
     ("Observe a conversation (Turns, or dicts of speaker, text and optional time and session) as `turn` memories "
-     "that name their speaker, linked to `conversation` (default: the id of its text) in order; a long turn is "
-     "split like a document. Returns the gate's decisions, one per memory.")
+     "that name their speaker (and the day, when a turn has a time: `turn_title`), linked to `conversation` "
+     "(default: the id of its text) in order; a long turn is split like a document. Returns the gate's decisions, "
+     "one per memory.")
     turns = conversation_turns(turns)
     ns = self.memory.namespace
     whole = "\n".join(f"{t.speaker}: {t.text}" for t in turns)
@@ -270,7 +271,7 @@ def observe_conversation(self: SleepTrainAgent, turns: Sequence, conversation: O
     records = []
     for t in turns:
         stamp = {} if t.time is None else {"created_at": t.time, "valid_from": t.time}
-        for chunk in self._chunks(t.text, t.speaker, max_tokens):
+        for chunk in self._chunks(t.text, turn_title(t), max_tokens):
             records.append(MemoryRecord(chunk, namespace=ns, kind="turn", source=source, document=conversation,
                                         position=len(records), speaker=t.speaker, session=t.session, **stamp))
     return self._gate(records)

@@ -244,8 +244,9 @@ def text_questions(text: str, max_spans: int = 4) -> list[dict]:
     text = check_text(text, "text")
     topic, sentences = _topic_and_sentences(text)
     prefix = f"{topic}: " if topic else ""
+    key = re.sub(r" \([^)]*\)$", "", topic)     # "Caroline (2 May 2023)" is asked about as "Caroline"
     out = [{"question": q.format(k=k), "form": "open", "answer": None, "sentence": text}
-           for k in ([topic] if topic else []) + key_phrases(text)
+           for k in ([key] if key else []) + key_phrases(text)
            for q in ("What do you know about {k}?", "Tell me about {k}.")]
     for sentence in sentences:
         for span in answer_spans(sentence)[:check_int(max_spans, "max_spans", 1)]:

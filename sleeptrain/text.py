@@ -6,11 +6,13 @@
 from __future__ import annotations
 import hashlib, re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Optional, Sequence
 from .core import check_text, check_int, check_identifier, check_number
 
 # %% auto #0
-__all__ = ['ABBREVIATIONS', 'split_sentences', 'chunk_text', 'document_id', 'is_first_person', 'Turn', 'conversation_turns']
+__all__ = ['ABBREVIATIONS', 'split_sentences', 'chunk_text', 'document_id', 'is_first_person', 'Turn', 'conversation_turns',
+           'turn_title']
 
 # %% ../nbs/01a_text.ipynb #50f91eb2
 ABBREVIATIONS = frozenset(
@@ -135,3 +137,11 @@ def conversation_turns(turns: Sequence) -> list[Turn]:
         except (TypeError, ValueError) as e:
             raise type(e)(f"turns[{i}]: {e}") from None
     return out
+
+# %% ../nbs/01a_text.ipynb #8b143b6e
+def turn_title(turn: Turn) -> str:
+    "The title of a turn's memory: its speaker, with the day it was said (UTC) when its time is known."
+    if turn.time is None:
+        return turn.speaker
+    day = datetime.fromtimestamp(turn.time, timezone.utc)
+    return f"{turn.speaker} ({day.day} {day:%B %Y})"
