@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
-from .metrics import contains
+from .metrics import contains, exact_match
 from .models import hub_offline
 
 # %% auto #0
@@ -763,17 +763,13 @@ def load_memorybench(path=None, config: str = "Locomo-7", split: str = "test", h
 # %% ../nbs/17_loaders.ipynb #ae901cad
 SEAL_PROMPT = "Let's answer a question directly and concisely.\nQuestion: {question}\nAnswer:"
 
-def _golds(golds) -> list:
-    return [golds] if isinstance(golds, str) else list(golds)
-
 def qa_em(pred: str, golds: Union[str, Sequence[str]]) -> float:
-    "SQuAD exact match: 1.0 when the normalised prediction equals a normalised gold answer."
-    return float(any(squad_normalize(pred) == squad_normalize(g) for g in _golds(golds)))
+    "SQuAD exact match: 1.0 when the prediction equals a gold answer after SQuAD's official normalisation."
+    return exact_match(pred, golds, normalize=squad_normalize)
 
 def qa_contains(pred: str, golds: Union[str, Sequence[str]]) -> float:
-    "1.0 when a normalised gold answer occurs, as whole words, in the normalised prediction."
-    padded = f" {squad_normalize(pred)} "
-    return float(any(squad_normalize(g) and f" {squad_normalize(g)} " in padded for g in _golds(golds)))
+    "1.0 when a gold answer occurs, as whole words, in the prediction (both after SQuAD's official normalisation)."
+    return contains(pred, golds, normalize=squad_normalize)
 
 def qa_scores(pred: str, golds: Union[str, Sequence[str]]) -> dict:
     "Exact match, token F1 and contains of `pred` against `golds`."

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import re, string
 from collections import Counter
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 # %% auto #0
 __all__ = ['normalize_answer', 'exact_match', 'contains', 'token_f1', 'score', 'locality', 'cl_metrics', 'trace_metrics']
@@ -24,15 +24,17 @@ def _golds(gold) -> list[str]:
     "One gold answer or several, as a list."
     return [gold] if isinstance(gold, str) else list(gold)
 
-def exact_match(pred: str, gold: Union[str, Sequence[str]]) -> float:
-    "1.0 when the normalised prediction equals any normalised gold answer."
-    return float(any(normalize_answer(pred) == normalize_answer(g) for g in _golds(gold)))
+def exact_match(pred: str, gold: Union[str, Sequence[str]],
+                normalize: Callable[[str], str] = normalize_answer) -> float:
+    "1.0 when the normalised prediction equals any normalised gold answer (`normalize`: `normalize_answer`)."
+    return float(any(normalize(pred) == normalize(g) for g in _golds(gold)))
 
 # %% ../nbs/03_metrics.ipynb #46cbb90e
-def contains(pred: str, gold: Union[str, Sequence[str]]) -> float:
+def contains(pred: str, gold: Union[str, Sequence[str]],
+             normalize: Callable[[str], str] = normalize_answer) -> float:
     "1.0 when any normalised gold answer occurs in the normalised prediction as whole words."
-    p = f" {normalize_answer(pred)} "
-    return float(any(normalize_answer(g) and f" {normalize_answer(g)} " in p for g in _golds(gold)))
+    p = f" {normalize(pred)} "
+    return float(any(normalize(g) and f" {normalize(g)} " in p for g in _golds(gold)))
 
 # %% ../nbs/03_metrics.ipynb #c25c6108
 def token_f1(pred: str, gold: Union[str, Sequence[str]]) -> float:
