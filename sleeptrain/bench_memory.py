@@ -109,7 +109,8 @@ def _bench_exact(store, vecs, queries, ids, top_k) -> dict:
     cache = store._exact[1]
     return {
         "exact_cache_load_s": load_s,
-        "exact_cache_mb": (cache.f32.nbytes + cache.f16.nbytes) / 2**20,
+        "exact_cache_mb": cache.nbytes / 2**20,
+        "exact_int4_rows": cache.packed,
         "exact": _time_queries(store, vecs, queries, ids, top_k),
         "batched": _time_batched(store, vecs, queries, ids, top_k),
     }
@@ -130,7 +131,6 @@ def _bench_follow(store, label, rows, batches, queries, seed) -> tuple[dict, np.
            "next_query_p50_ms": float(np.median(after) * 1000), "cache_followed": store._exact[0] == store.version}
     return res, v, np.array([r.id for r in recs])
 
-
 # %% ../nbs/19_bench_memory.ipynb #d1f0a014
 def _unindexed(store) -> int:
     "LanceDB's count of rows not yet in the vector index."
@@ -139,7 +139,7 @@ def _unindexed(store) -> int:
 
 def _bench_tail(store, vecs, ids, tail, query_sets: dict, top_k: int, batch: int) -> dict:
     ("Upsert `tail` (records, vectors) after the index was built: ANN latency and recall with the unindexed rows "
-     "(LanceDB scans them exactly), the cost of `optimize`, and the same after it.")
+     "(LanceDB scans them exactly), the cost of the store's rebuild of the index, and the same after it.")
     recs, tail_v = tail
     t = time.perf_counter()
     for s in range(0, len(recs), batch):
@@ -147,13 +147,12 @@ def _bench_tail(store, vecs, ids, tail, query_sets: dict, top_k: int, batch: int
     res = {"rows": len(recs), "upsert_per_s": len(recs) / (time.perf_counter() - t)}
     res["unindexed_rows"] = _unindexed(store)
     vecs, ids = np.concatenate([vecs, tail_v]), np.concatenate([ids, [r.id for r in recs]])
-    res["before_optimize"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
+    res["before_reindex"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
     t = time.perf_counter()
-    store._table.optimize()
-    res["optimize_s"], res["unindexed_rows_after"] = time.perf_counter() - t, _unindexed(store)
-    res["after_optimize"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
+    store._reindex(len(vecs))
+    res["reindex_s"], res["unindexed_rows_after"] = time.perf_counter() - t, _unindexed(store)
+    res["after_reindex"] = {k: _time_queries(store, vecs, qs, ids, top_k) for k, qs in query_sets.items()}
     return res
-
 
 # %% ../nbs/19_bench_memory.ipynb #24c46b07
 def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, tail=None, tail_queries=None, seed=0,
@@ -180,7 +179,7 @@ def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, tai
     res["peak_rss_mb_after_index"] = _rss_mb()
     k = f"recall_at_{top_k}"
     if tail is not None:
-        m = max(1, N // 20)                               # under a tenth of the rows: no automatic optimize
+        m = max(1, N // 20)                               # under a tenth of the rows: no automatic rebuild
         texts, tail_v = tail[0][:m], tail[1][:m]
         sets = {"random": queries} if tail_queries is None else {"random": queries, "real": tail_queries}
         tail_recs = [MemoryRecord(x, namespace="bench") for x in texts]
@@ -196,12 +195,12 @@ def _bench_one(vecs, queries, top_k, workdir, label, batch=1000, echo=print, tai
     )
     if "tail" in res:
         tl = res["tail"]
-        for when in ("before_optimize", "after_optimize"):
+        for when in ("before_reindex", "after_reindex"):
             echo(f"{'':>14} tail of {tl['rows']:,} after the index, {when.replace('_', ' ')}: " + ", ".join(
                 f"{q} p50 {r['p50_ms']:.2f} ms recall {r[k]:.3f}" for q, r in tl[when].items()))
-        echo(f"{'':>14} tail: {tl['unindexed_rows']:,} unindexed rows; optimize took {tl['optimize_s']:.1f}s")
+        echo(f"{'':>14} tail: {tl['unindexed_rows']:,} unindexed rows; rebuilding the index took "
+             f"{tl['reindex_s']:.1f}s")
     return res
-
 
 # %% ../nbs/19_bench_memory.ipynb #4255816d
 def bench_memory(

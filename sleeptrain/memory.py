@@ -4,19 +4,23 @@
 
 # %% ../nbs/06_memory.ipynb #5c626c2d
 from __future__ import annotations
-import json, os, time
+import functools, json, os, time
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 import numpy as np
 from fastcore.basics import patch
 from .core import check_choice, check_text, check_identifier, check_int, check_number
 from .schema import MemoryRecord
 
+if TYPE_CHECKING:                 # torch is imported where the scan uses it, so that a store opens without it
+    import torch
+
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'INDEX_TYPES', 'ID_INDEX_ROWS', 'sql_literal', 'build_where', 'memory_schema', 'SchemaError',
-           'Hippocampus', 'VectorCache']
+__all__ = ['SCHEMA_VERSION', 'INDEX_TYPES', 'ID_INDEX_ROWS', 'INT4_GROUP', 'INT4_BLOCK', 'sql_literal', 'build_where',
+           'memory_schema', 'SchemaError', 'Hippocampus', 'int4_pack', 'int4_scores', 'int4_query', 'int4_available',
+           'top_indices', 'VectorCache']
 
 # %% ../nbs/06_memory.ipynb #a18194d8
 import lancedb, pyarrow as pa
@@ -134,7 +138,7 @@ INDEX_TYPES = ("IVF_FLAT", "IVF_SQ", "IVF_PQ", "IVF_RQ", "IVF_HNSW_SQ", "IVF_HNS
 class Hippocampus:
     "A LanceDB-backed memory store confined to one namespace."
     def __init__(self, uri: Union[str, Path] = "sleeptrain_memory", embedder=None, namespace: str = "default",
-                 table: str = "memories", max_chars: int = 8000, index_threshold: int = 500_000,
+                 table: str = "memories", max_chars: int = 8000, index_threshold: int = 2_000_000,
                  index_type: str = "IVF_HNSW_SQ", num_partitions: int = 64, nprobes: int = 64, ef: int = 200,
                  refine_factor: Optional[int] = 5):
         if not isinstance(uri, (str, Path)):
@@ -151,6 +155,7 @@ class Hippocampus:
         self.refine_factor = None if refine_factor is None else check_int(refine_factor, "refine_factor", 0)
         self._exact, self._indexed = None, None          # caches keyed by table version
         self._dim, self._id_index_rows = None, None      # read once per handle
+        self._ids, self._ids_wanted = None, None         # every stored id, at a table version (appends)
         self._embedder, self.read_only = embedder, False
         if "://" not in self.uri:
             Path(self.uri).mkdir(parents=True, exist_ok=True)
@@ -274,22 +279,26 @@ def _maybe_index_ids(self: Hippocampus, n: int):
         self._log("index_ids", [])
 
 @patch
+def _reindex(self: Hippocampus, n: int):
+    "Build the vector index over all `n` rows, replacing any older one."
+    self._table.create_index(metric="cosine", vector_column_name="embedding", index_type=self.index_type,
+                             num_partitions=max(1, min(self.num_partitions, n // 256)), replace=True)
+
+@patch
 def _maybe_index(self: Hippocampus, force: bool = False):
     n = self._table.count_rows()
     self._maybe_index_ids(n)
     if n < self.index_threshold and not force:
         return
     if not self.has_index:
-        self._table.create_index(metric="cosine", vector_column_name="embedding", index_type=self.index_type,
-                                 num_partitions=max(1, min(self.num_partitions, n // 256)))
+        self._reindex(n)
         self._log("index", [])
         return
     name = next(i.name for i in self._table.list_indices() if "embedding" in list(i.columns))
     st = self._table.index_stats(name)
     if st is not None and st.num_unindexed_rows > 0.1 * n:
-        self._table.optimize()
-        self._log("optimize", [])
-
+        self._reindex(n)              # rebuilt, not optimize(): that kept 0.26 of the recall, at 3.4x the time
+        self._log("reindex", [])
 
 # %% ../nbs/06_memory.ipynb #bafe8210
 def _record(row: dict) -> MemoryRecord:
@@ -364,48 +373,75 @@ def _rows_table(recs: Sequence[MemoryRecord], embs: np.ndarray) -> pa.Table:
 
 # %% ../nbs/06_memory.ipynb #b7e1c0a6
 @patch
-def _follow(self: Hippocampus, before: int, change) -> None:
-    ("Carry the exact-search cache from table version `before` to the current one by applying `change(cache)`, when "
-     "this handle's own write was the only commit in between (else it is reloaded on the next query).")
-    if self._exact is None or self._exact[0] != before or self.version != before + 1:
+def _follow(self: Hippocampus, before: int, change, ids: Sequence[str] = ()) -> None:
+    ("Carry the exact-search cache (applying `change(cache)`) and the set of stored ids (adding `ids`) from table "
+     "version `before` to the current one, when this handle's own write was the only commit in between; else drop "
+     "them, to be reloaded when needed.")
+    own = self.version == before + 1
+    if self._ids is not None:
+        if own and self._ids[0] == before:
+            self._ids[1].update(ids)
+            self._ids = (self.version, self._ids[1])
+        else:
+            self._ids = None
+    if self._exact is None or self._exact[0] != before or not own:
         return
     cache, self._exact = self._exact[1], None
     change(cache)
     self._exact = (self.version, cache)
 
-
 # %% ../nbs/06_memory.ipynb #53674fed
 @contextmanager
-def _creation_lock(store: Hippocampus):
-    "An exclusive lock on the store's folder while its table is created (local stores with `fcntl`; else no lock)."
+def _write_lock(store: Hippocampus):
+    ("An exclusive lock on the store's folder while a handle writes (local stores with `fcntl`; else no lock); "
+     "yields whether it holds one.")
     try:
         import fcntl
     except ImportError:
         fcntl = None
     if "://" in store.uri or fcntl is None:
-        yield
+        yield False
         return
     with open(Path(store.uri) / f".{store.table_name}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 @patch
+def _appendable(self: Hippocampus, recs: Sequence[MemoryRecord]) -> bool:
+    ("Whether none of `recs`' ids is stored yet, from this handle's set of stored ids at the table's latest version "
+     "(called under the write lock). The set is loaded when this handle made the table's last commit; after another "
+     "writer's commit, one write merges instead, so that two writers taking turns never reload it.")
+    self._table.checkout_latest()
+    version = self.version
+    if self._ids is None or self._ids[0] != version:
+        if self._ids_wanted != version:
+            self._ids = None
+            return False
+        stored = self._table.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+        self._ids = (version, set(stored))
+    return not any(r.id in self._ids[1] for r in recs)
+
+@patch
 def _write(self: Hippocampus, recs: Sequence[MemoryRecord], embs: np.ndarray, op: str):
-    "Write `recs` with their embeddings as one merge_insert on `id` (one table version), log it, keep indexes fresh."
-    data, before = _rows_table(recs, embs), self.version
-    created = False
-    if self._table is None:
-        with _creation_lock(self):               # two writers creating one table: LanceDB lets the second overwrite
-            self._open_if_created()
-            if self._table is None:
-                self._table, created = self.db.create_table(self.table_name, data=data), True
-    if not created:
-        self._table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
+    ("Write `recs` with their embeddings in one commit (one table version): an append when none of their ids is "
+     "stored, else one merge_insert on `id`; log it, keep the caches and indexes fresh.")
+    data = _rows_table(recs, embs)
+    with _write_lock(self) as locked:           # see the text above: one creation, no id appended twice
+        self._open_if_created()
+        before = self.version
+        if self._table is None:
+            self._table = self.db.create_table(self.table_name, data=data)
+            self._ids = (before, set())
+        elif locked and self._appendable(recs):
+            self._table.add(data)
+        else:
+            self._table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
+        self._follow(before, lambda cache: cache.apply(data), ids=[r.id for r in recs])
+        self._ids_wanted = self.version
     self._log(op, [r.id for r in recs])
-    self._follow(before, lambda cache: cache.apply(data))
     self._maybe_index()
 
 # %% ../nbs/06_memory.ipynb #5180229f
@@ -471,46 +507,143 @@ def _filters(where: Optional[dict], filters: dict) -> dict:
         raise TypeError(f"where must be a dict of field -> value, got {type(where).__name__} {where!r:.60}")
     return {**(where or {}), **filters}
 
+# %% ../nbs/06_memory.ipynb #576cfa91
+INT4_GROUP = 64       # dimensions that share one int4 scale and zero
+INT4_BLOCK = 32_768   # rows per packed int4 block of the cache's scan (the kernel wants a multiple of 16)
+
+def int4_pack(v: np.ndarray) -> tuple:
+    ("Rows `v` (n x dim float32, n a multiple of 16) as PyTorch's packed int4 weights and their bfloat16 scales and "
+     "zeros: every `INT4_GROUP` dimensions (zero-padded at the end) get 16 levels from their min to their max.")
+    import torch
+
+    n, dim = v.shape
+    width = -(-dim // INT4_GROUP) * INT4_GROUP
+    x = torch.from_numpy(np.ascontiguousarray(v, np.float32))
+    if width != dim:
+        x = torch.nn.functional.pad(x, (0, width - dim))
+    groups = x.view(n, width // INT4_GROUP, INT4_GROUP)
+    low = groups.amin(-1)
+    step = (groups.amax(-1) - low).clamp(min=1e-8) / 15
+    codes = (groups - low[..., None]).mul_((1 / step)[..., None]).round_().clamp_(0, 15).to(torch.int32)
+    packed = torch._convert_weight_to_int4pack_for_cpu(codes.view(n, width), 1)
+    # the kernel computes (code - 8) * scale + zero, so zero = low + 8 * step
+    scales_zeros = torch.stack([step, low + 8 * step], -1).transpose(0, 1).contiguous().to(torch.bfloat16)
+    return packed, scales_zeros
+
+# %% ../nbs/06_memory.ipynb #d4188a2d
+def int4_scores(block: tuple, queries) -> "torch.Tensor":
+    "Approximate dot products `[m, rows]` of `queries` (`int4_query` rows) with every row of an `int4_pack` block."
+    import torch
+
+    return torch._weight_int4pack_mm_for_cpu(queries, block[0], INT4_GROUP, block[1])
+
+def int4_query(vectors: np.ndarray, width: int) -> "torch.Tensor":
+    "`vectors` (one or `[m, dim]`) as the bfloat16 query rows `int4_scores` takes, zero-padded to `width` dimensions."
+    import torch
+
+    v = np.atleast_2d(np.asarray(vectors, np.float32))
+    q = torch.zeros(len(v), width, dtype=torch.bfloat16)
+    q[:, : v.shape[1]] = torch.from_numpy(v)
+    return q
+
+@functools.lru_cache(maxsize=None)
+def int4_available() -> bool:
+    "Whether this PyTorch has the CPU int4 kernel that `int4_pack` and `int4_scores` use (checked once, on 16 rows)."
+    try:
+        block = int4_pack(np.eye(16, INT4_GROUP, dtype=np.float32))
+        return bool(int4_scores(block, int4_query(np.ones(1, np.float32), INT4_GROUP))[0, 0] > 0.5)
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+
+def top_indices(scores: "torch.Tensor", k: int, stride: int = 97) -> "torch.Tensor":
+    ("Indices of the `k` highest `scores`: searched among the scores above a threshold read off every `stride`-th "
+     "one (about 8k of them), which skips a full top-k over a million; a full top-k when too few pass.")
+    import torch
+
+    if len(scores) < 64 * stride:
+        return torch.topk(scores, k).indices
+    sample = scores[::stride]
+    threshold = torch.topk(sample, min(len(sample), -(-8 * k // stride))).values[-1]
+    above = torch.nonzero(scores >= threshold).squeeze(1)
+    if len(above) < k:
+        return torch.topk(scores, k).indices
+    return above[torch.topk(scores[above], k).indices]
+
 # %% ../nbs/06_memory.ipynb #c4a9e2b2
 class VectorCache:
-    "Memory rows held in memory for exact cosine top-k: float16 vectors to scan, float32 ones to re-score, metadata."
-    def __init__(self, rows: pa.Table, dim: int):
-        "`rows`: active rows of the memory schema, `embedding` included."
+    ("Memory rows held in memory for cosine top-k: int4 blocks and a float16 tail scanned for candidates, float32 "
+     "vectors that re-score them exactly, and their metadata.")
+    def __init__(self, rows: pa.Table, dim: int, block: Optional[int] = INT4_BLOCK):
+        "`rows`: active rows of the memory schema, `embedding` included; `block`: rows per int4 block (None: float16)."
+        if block is not None and (check_int(block, "block", 16) % 16):
+            raise ValueError(f"block must be a multiple of 16 rows (the int4 kernel's), got {block}")
         self.dim, self.n, self.pos, self.dead, self.replaced = dim, 0, {}, set(), {}
-        self.f32, self.f16 = np.empty((0, dim), np.float32), np.empty((0, dim), np.float16)
+        self.block = block if block is not None and int4_available() else None
+        self.f32, self.tail = np.empty((0, dim), np.float32), np.empty((0, dim), np.float16)
+        self.blocks, self.stale = [], set()
         self._chunks, self.meta = [], None
         self.add(rows)
 
+    @property
+    def packed(self) -> int:
+        "How many rows (the first ones) are in int4 blocks; the float16 tail holds the rest."
+        return len(self.blocks) * (self.block or 0)
+
+    @property
+    def nbytes(self) -> int:
+        "Bytes the vectors take: float32 rows, float16 tail and int4 blocks."
+        return self.f32.nbytes + self.tail.nbytes + sum(w.nbytes + z.nbytes for w, z in self.blocks)
+
     def _grow(self, extra: int):
-        "Room for `extra` more rows (a quarter more than needed, so that a stream of small appends copies rarely)."
-        if self.n + extra <= len(self.f32):
-            return
-        cap = self.n + extra + (self.n + extra) // 4
-        for name in ("f32", "f16"):
-            old = getattr(self, name)
-            new = np.empty((cap, self.dim), old.dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
+        "Room for `extra` more float32 rows (then a quarter more than needed, so that small appends copy rarely)."
+        if self.n + extra > len(self.f32):
+            need = self.n + extra
+            new = np.empty((need + need // 4 if self.n else need, self.dim), np.float32)   # a first load: exact
+            new[: self.n] = self.f32[: self.n]
+            self.f32 = new
+
+    def _place(self, m: int):
+        "Put the `m` rows just appended to `f32` in the scan: each full block packed to int4, the rest in the tail."
+        old = self.n - m - self.packed                  # rows in the tail before these
+        full = 0 if self.block is None else (old + m) // self.block
+        for _ in range(full):
+            self.blocks.append(int4_pack(self.f32[self.packed : self.packed + self.block]))
+        rest = self.n - self.packed
+        if rest > len(self.tail):
+            new = np.empty((rest + rest // 4, self.dim), np.float16)
+            new[:old] = self.tail[:old]
+            self.tail = new
+        start = 0 if full else old
+        self.tail[start:rest] = self.f32[self.n - rest + start : self.n]
 
     def add(self, rows: pa.Table):
         "Append `rows` (ids not yet in the cache), their vectors normalised to unit length."
         m = len(rows)
         if not m:
             return
-        v = rows["embedding"].combine_chunks().flatten().to_numpy().reshape(m, self.dim)
-        v = (v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)).astype(np.float32, copy=False)
         self._grow(m)
-        self.f32[self.n : self.n + m], self.f16[self.n : self.n + m] = v, v
+        v = self.f32[self.n : self.n + m]
+        start = 0
+        for chunk in rows["embedding"].chunks:          # copied chunk by chunk: no combined 1.5 GB copy at 1M
+            v[start : start + len(chunk)] = chunk.flatten().to_numpy().reshape(-1, self.dim)
+            start += len(chunk)
+        v /= np.clip(np.sqrt(np.einsum("ij,ij->i", v, v)), 1e-12, None)[:, None]    # in place: no big temporaries
         self.pos.update(zip(rows["id"].to_pylist(), range(self.n, self.n + m)))
-        self._chunks.append(rows.drop_columns(["embedding"]))
+        self._chunks.append(rows.drop_columns(["embedding"]).combine_chunks())     # `take` is slow over many
         if len(self._chunks) > 64:                      # one chunk per write: merge them now and then
             self._chunks = [pa.concat_tables(self._chunks).combine_chunks()]
         self.meta = pa.concat_tables(self._chunks)
         self.n += m
+        self._place(m)
 
     def row(self, p: int) -> dict:
         "The metadata of row `p`."
-        return self.replaced[p] if p in self.replaced else self.meta.slice(p, 1).to_pylist()[0]
+        return self.rows([p])[0]
+
+    def rows(self, ps: Sequence[int]) -> list[dict]:
+        "The metadata of rows `ps`, read from the Arrow table in one `take`."
+        read = self.meta.take(pa.array([p for p in ps if p not in self.replaced], pa.int64())).to_pylist()[::-1]
+        return [self.replaced[p] if p in self.replaced else read.pop() for p in ps]
 
     def update(self, ids: Sequence[str], values: dict):
         "Set metadata `values` (field -> value) on the rows of `ids` that the cache holds."
@@ -533,46 +666,72 @@ class VectorCache:
                 self.replaced.pop(p, None)
                 continue
             v = np.asarray(rows["embedding"][k].values.to_numpy(), np.float32)
-            self.f32[p] = self.f16[p] = v / max(float(np.linalg.norm(v)), 1e-12)
+            self.f32[p] = v / max(float(np.linalg.norm(v)), 1e-12)
+            if p < self.packed:
+                self.stale.add(p // self.block)         # repacked at the next search
+            else:
+                self.tail[p - self.packed] = self.f32[p]
             self.replaced[p] = rows.slice(k, 1).drop_columns(["embedding"]).to_pylist()[0]
         self.add(rows.take(pa.array(fresh, pa.int64())))
 
     def __len__(self) -> int:
         return self.n - len(self.dead)
 
-    def search(self, vector: np.ndarray, top_k: int) -> list[tuple[dict, float]]:
-        "The `top_k` rows most similar to `vector`: a float16 scan for candidates, re-scored exactly in float32."
+    def _scan(self, q: np.ndarray) -> "torch.Tensor":
+        "Approximate cosines `[m, n]` of every row with the unit query rows `q` `[m, dim]`: int4 blocks, float16 tail."
         import torch
 
-        if not len(self):
-            return []
-        q = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
-        scores = torch.from_numpy(self.f16[: self.n]) @ torch.from_numpy(q.astype(np.float16))
+        scores = torch.empty(len(q), self.n)
+        for b in sorted(self.stale):
+            self.blocks[b] = int4_pack(self.f32[b * self.block : (b + 1) * self.block])
+        self.stale.clear()
+        if self.blocks:
+            query = int4_query(q, self.blocks[0][1].shape[0] * INT4_GROUP)
+            for b, block in enumerate(self.blocks):
+                scores[:, b * self.block : (b + 1) * self.block] = int4_scores(block, query)
+        tail = torch.from_numpy(self.tail[: self.n - self.packed])
+        scores[:, self.packed :] = torch.from_numpy(q.astype(np.float16)) @ tail.T
+        return scores
+
+    def _best(self, scores: "torch.Tensor", q: np.ndarray, top_k: int) -> list[tuple[dict, float]]:
+        "The `top_k` rows for one query: `max(8k, 64)` candidates by `scores`, re-scored exactly in float32."
+        import torch
+
         if self.dead:
             scores[torch.tensor(sorted(self.dead))] = float("-inf")
-        n_cand = min(self.n, max(4 * top_k, 32) + len(self.dead))
-        cand = torch.topk(scores, n_cand).indices.numpy()
+        n_cand = min(self.n, max(8 * top_k, 64) + len(self.dead))
+        cand = top_indices(scores, n_cand).numpy()
         cand = cand[~np.isin(cand, list(self.dead))] if self.dead else cand
         sims = self.f32[cand] @ q
         order = np.argsort(-sims)[:top_k]
-        return [(self.row(int(cand[o])), float(sims[o])) for o in order]
+        return list(zip(self.rows([int(cand[o]) for o in order]), [float(sims[o]) for o in order]))
+
+    def search(self, vector: np.ndarray, top_k: int) -> list[tuple[dict, float]]:
+        "The `top_k` rows most similar to `vector`: `max(8k, 64)` candidates from the scan, re-scored in float32."
+        if not len(self):
+            return []
+        q = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+        return self._best(self._scan(q[None])[0], q, top_k)
 
     def search_many(self, vectors: np.ndarray, top_k: int, chunk: int = 32) -> list[list[tuple[dict, float]]]:
-        "`search` for a batch of query rows: one float32 matrix product per `chunk` queries (BLAS, all cores)."
+        ("`search` for a batch of query rows, `chunk` at a time: one int4 scan of the blocks for the chunk, or while "
+         "there are none, one exact float32 matrix product (BLAS, all cores).")
         import torch
 
-        q = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        q = (vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        if self.blocks and len(self):
+            return [self._best(row, v, top_k) for s in range(0, len(q), chunk)
+                    for row, v in zip(self._scan(q[s : s + chunk]), q[s : s + chunk])]
         k, dead, out = min(top_k, len(self)), sorted(self.dead), []
         for s in range(0, len(q), chunk):
-            sims = torch.from_numpy(np.ascontiguousarray(q[s : s + chunk], np.float32) @ self.f32[: self.n].T)
+            sims = torch.from_numpy(np.ascontiguousarray(q[s : s + chunk]) @ self.f32[: self.n].T)
             if dead:
                 sims[:, torch.tensor(dead)] = float("-inf")
             best = torch.topk(sims, k, dim=1) if k else None
             for row in range(len(sims)):
-                hits = [] if best is None else zip(best.indices[row].tolist(), best.values[row].tolist())
-                out.append([(self.row(p), float(v)) for p, v in hits])
+                hits = ([], []) if best is None else (best.indices[row].tolist(), best.values[row].tolist())
+                out.append(list(zip(self.rows(hits[0]), hits[1])))
         return out
-
 
 # %% ../nbs/06_memory.ipynb #aaf3aada
 @patch

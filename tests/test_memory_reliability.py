@@ -30,11 +30,12 @@ def start_writer(uri, batch):
     return subprocess.Popen([sys.executable, "-c", WRITER, str(uri), str(batch)], stdout=subprocess.PIPE, text=True)
 
 # A writer that acknowledges `torn` batches of `batch` records, then writes a batch of `torn_size` records that it
-# hands to LanceDB in chunks of 500 rows; as soon as a data file of that batch is on disk it says so ("writing {json}")
-# and keeps streaming, slowly (0.1 s a chunk, seconds in all), so a SIGKILL sent on that line lands mid-write.
+# hands to LanceDB (an append or a merge_insert) in chunks of 500 rows; as soon as a data file of that batch is on
+# disk it says so ("writing {json}") and keeps streaming, slowly (0.1 s a chunk, seconds in all), so a SIGKILL sent on
+# that line lands mid-write.
 TORN_WRITER = textwrap.dedent("""
     import json, os, sys, time, numpy as np, pyarrow as pa
-    import lancedb.merge
+    import lancedb.merge, lancedb.table
     from sleeptrain.schema import MemoryRecord
     from sleeptrain.memory import Hippocampus
     uri, batch, torn, torn_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -42,19 +43,21 @@ TORN_WRITER = textwrap.dedent("""
     def files():
         return {os.path.join(d, f) for d, _, names in os.walk(uri) for f in names}
 
-    real_execute = lancedb.merge.LanceMergeInsertBuilder.execute
-    def streamed_execute(builder, data, *args, **kwargs):
-        before = files()
-        def chunks():
-            announced = False
-            for chunk in data.to_batches(max_chunksize=500):
-                yield chunk
-                if announced:
-                    time.sleep(0.1)
-                elif files() - before:
-                    print("writing", json.dumps({"batch": b, "new_files": sorted(files() - before)}), flush=True)
-                    announced = True
-        return real_execute(builder, pa.RecordBatchReader.from_batches(data.schema, chunks()), *args, **kwargs)
+    def streamed(real):
+        "`real` (an append or a merge_insert) fed `data` as a slow stream that says when its first file is on disk."
+        def write(target, data, *args, **kwargs):
+            before = files()
+            def chunks():
+                announced = False
+                for chunk in data.to_batches(max_chunksize=500):
+                    yield chunk
+                    if announced:
+                        time.sleep(0.1)
+                    elif files() - before:
+                        print("writing", json.dumps({"batch": b, "new_files": sorted(files() - before)}), flush=True)
+                        announced = True
+            return real(target, pa.RecordBatchReader.from_batches(data.schema, chunks()), *args, **kwargs)
+        return write
 
     mem = Hippocampus(uri, embedder=False, namespace="w")
     rng = np.random.default_rng(0)
@@ -62,8 +65,9 @@ TORN_WRITER = textwrap.dedent("""
         n = torn_size if b == torn else batch
         recs = [MemoryRecord(f"batch {b} item {i}", namespace="w") for i in range(n)]
         v = rng.standard_normal((n, 8)).astype(np.float32)
-        if b == torn:
-            lancedb.merge.LanceMergeInsertBuilder.execute = streamed_execute
+        if b == torn:                                   # new ids: appended, but patch both write paths
+            lancedb.merge.LanceMergeInsertBuilder.execute = streamed(lancedb.merge.LanceMergeInsertBuilder.execute)
+            lancedb.table.LanceTable.add = streamed(lancedb.table.LanceTable.add)
         mem.upsert(recs, embeddings=v / np.linalg.norm(v, axis=1, keepdims=True))
         print(f"ack {b}", flush=True)
 """)
@@ -225,3 +229,45 @@ def test_id_index_keeps_upserts_replacing_and_the_cache_current(tmp_path, monkey
     with pytest.raises(ValueError, match="embeddings must be finite"):
         mem.upsert(again[:2], embeddings=np.full((2, DIM), np.nan))
     assert mem.version == v_before and mem._table.count_rows() == 300
+
+
+def test_new_ids_are_appended_and_stored_ids_merged(tmp_path, monkeypatch):
+    import lancedb.merge, lancedb.table
+    calls = []
+    for cls, name in ((lancedb.table.LanceTable, "add"), (lancedb.merge.LanceMergeInsertBuilder, "execute")):
+        real = getattr(cls, name)
+        monkeypatch.setattr(cls, name, lambda self, *a, _real=real, _name=name, **k: calls.append(_name) or
+                            _real(self, *a, **k))
+    mem = Hippocampus(tmp_path / "db", embedder=False, namespace="w")
+    recs = [MemoryRecord(f"memory {i}", namespace="w") for i in range(40)]
+    for s in range(0, 40, 10):
+        mem.upsert(recs[s : s + 10], embeddings=vecs(10, seed=s))
+    assert calls == ["add", "add", "add"]                       # created, then three appends of new ids
+    mem.upsert(recs[5:15], embeddings=vecs(10, seed=9))           # stored ids: one merge
+    other = Hippocampus(tmp_path / "db", embedder=False, namespace="w")
+    other.upsert([MemoryRecord("from another handle", namespace="w")], embeddings=vecs(1))
+    mem.upsert([MemoryRecord("after it", namespace="w")], embeddings=vecs(1, seed=3))     # a foreign commit: merges
+    mem.upsert([MemoryRecord("then again", namespace="w")], embeddings=vecs(1, seed=4))   # reloads the ids: appends
+    assert calls[3:] == ["execute", "execute", "execute", "add"], calls
+    assert mem._table.count_rows() == 43 and mem._ids == (mem.version, set(mem._table.to_arrow()["id"].to_pylist()))
+
+
+SAME_IDS_WRITER = textwrap.dedent("""
+    import sys, numpy as np
+    from sleeptrain.schema import MemoryRecord
+    from sleeptrain.memory import Hippocampus
+    mem = Hippocampus(sys.argv[1], embedder=False, namespace="w")
+    rng = np.random.default_rng(int(sys.argv[2]))
+    for b in range(30) if sys.argv[2] == "1" else reversed(range(30)):      # the two meet halfway
+        recs = [MemoryRecord(f"batch {b} item {i}", namespace="w") for i in range(20)]
+        v = rng.standard_normal((20, 8)).astype(np.float32)
+        mem.upsert(recs, embeddings=v / np.linalg.norm(v, axis=1, keepdims=True))
+""")
+
+def test_two_processes_appending_the_same_new_ids_store_each_once(tmp_path):
+    uri = tmp_path / "db"
+    Hippocampus(uri, embedder=False, namespace="w").upsert([MemoryRecord("seed", namespace="w")], embeddings=vecs(1))
+    procs = [subprocess.Popen([sys.executable, "-c", SAME_IDS_WRITER, str(uri), str(s)]) for s in (1, 2)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    ids = Hippocampus(uri, embedder=False, namespace="w")._table.to_arrow()["id"].to_pylist()
+    assert len(ids) == len(set(ids)) == 1 + 30 * 20
