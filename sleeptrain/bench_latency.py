@@ -18,8 +18,8 @@ from .world import make_facts
 
 # %% auto #0
 __all__ = ['NEAR_TIE', 'MODES', 'LATENCY_TARGETS', 'first_difference', 'top2_gap', 'compare_rows', 'latency_agent',
-           'latency_questions', 'time_single', 'batch_prompts', 'time_batched', 'run_latency_bench',
-           'format_latency_mode', 'format_latency_bench']
+           'latency_questions', 'time_single', 'batch_prompts', 'time_batched', 'weights_read_seconds',
+           'run_latency_bench', 'format_latency_mode', 'format_latency_bench']
 
 # %% ../nbs/23a_bench_latency.ipynb #b1b9e024
 NEAR_TIE = 1e-2   # logits: a top-two gap at most this large is a near tie
@@ -81,7 +81,8 @@ def _percentiles(seconds: Sequence[float]) -> dict:
             "mean_s": float(np.mean(seconds))}
 
 def time_single(agent, questions: Sequence[str], mode: str, max_new_tokens: int = 48) -> dict:
-    "Per engine, p50/p95 latency of one answer at a time in `mode`; and how many answers are the same in both."
+    ("Per engine, p50/p95 latency of one answer at a time in `mode`; how many answers are the same in both, and the "
+     "median answer's length in tokens (its text tokenised again).")
     kw = _answer_kwargs(mode)
     for engine in ("hf", "fast"):
         agent.answers([questions[0]], max_new_tokens=max_new_tokens, engine=engine, memo=False, **kw)
@@ -92,8 +93,9 @@ def time_single(agent, questions: Sequence[str], mode: str, max_new_tokens: int 
             answers[engine] += agent.answers([q], max_new_tokens=max_new_tokens, engine=engine, memo=False, **kw)
             seconds[engine].append(time.perf_counter() - started)
     res = {engine: _percentiles(s) for engine, s in seconds.items()}
+    lengths = [len(agent.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers["fast"]]
     res.update(n=len(questions), identical=sum(a == b for a, b in zip(answers["hf"], answers["fast"])),
-               speedup_p50=res["hf"]["p50_s"] / res["fast"]["p50_s"])
+               speedup_p50=res["hf"]["p50_s"] / res["fast"]["p50_s"], answer_tokens_p50=float(np.median(lengths)))
     return res
 
 # %% ../nbs/23a_bench_latency.ipynb #de363722
@@ -140,6 +142,18 @@ def _meets(value: Optional[float], rule: tuple) -> Optional[bool]:
     op, bound = rule
     return None if value is None else (value <= bound if op == "<=" else value >= bound)
 
+# %% ../nbs/23a_bench_latency.ipynb #93bfb863
+def weights_read_seconds(fw, repeats: int = 5) -> float:
+    "Seconds to read every matrix of a `FastWeights` once (the fastest of `repeats` passes)."
+    matrices = [w for layer in fw.layers for key, w in layer.items() if key in ("qkv", "o", "gate_up", "down")]
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for w in matrices + [fw.head]:
+            w.sum()
+        best = min(best, time.perf_counter() - started)
+    return best
+
 # %% ../nbs/23a_bench_latency.ipynb #37333240
 def run_latency_bench(model: Optional[str] = None, facts: int = 8, general: int = 40, single: int = 20,
                       epochs: int = 2, max_new_tokens: int = 48, eval_max_new_tokens: int = 32,
@@ -162,12 +176,16 @@ def run_latency_bench(model: Optional[str] = None, facts: int = 8, general: int 
         built = time.perf_counter()
         res["fast_weights_mb"] = fast_weights(agent.model).nbytes / 2**20
         res["fast_weights_seconds"] = time.perf_counter() - built
+        read = weights_read_seconds(fast_weights(agent.model))
         res["single"], res["batched"] = {}, {}
         for mode in modes:
             res["single"][mode] = time_single(agent, questions[:single], mode, max_new_tokens)
             res["batched"][mode] = time_batched(agent, questions, mode, eval_max_new_tokens)
             echo(format_latency_mode(mode, res["single"][mode], res["batched"][mode]), flush=True)
     res["memory"]["rss_peak_mb"] = _peak_rss_mb()
+    if "closed" in res["single"]:
+        tokens = res["single"]["closed"]["answer_tokens_p50"]
+        res["floor"] = {"weights_read_ms": read * 1000, "answer_tokens_p50": tokens, "single_closed_s": tokens * read}
     figures = {"single_closed_p50_s": res["single"].get("closed", {}).get("fast", {}).get("p50_s"),
                "batched_closed_speedup": res["batched"].get("closed", {}).get("speedup")}
     res["targets"] = {k: {"value": figures[k], "rule": " ".join(map(str, rule)), "met": _meets(figures[k], rule)}
@@ -193,6 +211,10 @@ def format_latency_bench(res: dict) -> str:
     m = res["memory"]
     lines = [f"peak RSS {m['rss_peak_mb']:.0f} MB (after loading {m['rss_peak_mb_loaded']:.0f} MB); the lean "
              f"decoder's weight copy {res['fast_weights_mb']:.0f} MB, built in {res['fast_weights_seconds']:.2f} s"]
+    if "floor" in res:
+        fl = res["floor"]
+        lines.append(f"reading the weights once takes {fl['weights_read_ms']:.1f} ms: a median answer of "
+                     f"{fl['answer_tokens_p50']:.0f} tokens needs at least {fl['single_closed_s']:.2f} s")
     for name, t in res["targets"].items():
         value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
         lines.append(f"target {name} {t['rule']}: {value} -> {'met' if t['met'] else 'NOT met'}")

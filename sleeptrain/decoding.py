@@ -12,8 +12,8 @@ from .models import chat_prompts, lm_quantization
 
 # %% auto #0
 __all__ = ['ENGINES', 'DEFAULT_BATCH', 'fast_unsupported', 'chunk_columns', 'chunked_matmul', 'FastWeights', 'weights_key',
-           'fast_weights', 'release_fast_weights', 'decode_step', 'greedy_tokens', 'prompt_tokens', 'resolve_engine',
-           'generate_tokens', 'generate']
+           'fast_weights', 'release_fast_weights', 'decode_step', 'shared_prefix', 'greedy_tokens', 'prompt_tokens',
+           'resolve_engine', 'generate_tokens', 'generate']
 
 # %% ../nbs/04a_decoding.ipynb #5dc41135
 ENGINES = ("auto", "fast", "hf")
@@ -232,7 +232,33 @@ def _keep_rows(rows: torch.Tensor, caches: list, *tensors):
     caches = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in caches]
     return (caches, *(t.index_select(0, rows) for t in tensors))
 
+# %% ../nbs/04a_decoding.ipynb #c2197b9b
+def shared_prefix(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> int:
+    "How many first real tokens all left-padded rows share (0 for one row); each row keeps one token of its own."
+    if len(input_ids) < 2:
+        return 0
+    lengths = attention_mask.long().sum(-1)
+    starts = input_ids.shape[1] - lengths
+    heads = input_ids.gather(1, starts[:, None] + torch.arange(int(lengths.min()) - 1, device=input_ids.device))
+    return int((heads == heads[:1]).all(0).long().cumprod(0).sum())
+
 # %% ../nbs/04a_decoding.ipynb #a109bbe3
+def _prefill(fw: FastWeights, input_ids, attention_mask, shared: int, caches: list, valid) -> torch.Tensor:
+    ("Logits after each left-padded prompt, its keys and values written to `caches`: the `shared` first tokens of "
+     "every row run once, in row 0, and are copied to the others.")
+    if shared:
+        first_row = [(k[:1], v[:1]) for k, v in caches]
+        start = int(input_ids.shape[1] - attention_mask[0].sum())
+        positions = torch.arange(shared, device=input_ids.device)[None]
+        decode_step(fw, input_ids[:1, start:start + shared], positions, first_row, 0, valid[:1])
+        for k, v in caches:
+            k[1:, :, :shared], v[1:, :, :shared] = k[:1, :, :shared], v[:1, :, :shared]
+    # dropping the shared tokens leaves each row's own tokens left-padded by as many pads as before
+    ids, mask = input_ids[:, shared:], attention_mask[:, :input_ids.shape[1] - shared]
+    positions = shared + (mask.long().cumsum(-1) - 1).clamp(min=0)
+    return decode_step(fw, ids, positions, caches, shared, valid)
+
+# %% ../nbs/04a_decoding.ipynb #3da25942
 @torch.no_grad()
 def greedy_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
                   eos: set) -> list[list[int]]:
@@ -244,11 +270,11 @@ def greedy_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, 
     shape = (batch, fw.kv_heads, length, fw.head_dim)
     caches = [(torch.empty(shape, dtype=dtype, device=dev), torch.empty(shape, dtype=dtype, device=dev))
               for _ in fw.layers]
+    shared = shared_prefix(input_ids, attention_mask)
     valid = torch.ones(batch, length, dtype=torch.bool, device=dev)
-    valid[:, :prompt] = attention_mask.bool()
-    positions = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
-    token = decode_step(fw, input_ids, positions, caches, 0, valid).argmax(-1)
-    position = positions[:, -1] + 1
+    valid[:, shared:prompt] = attention_mask[:, :prompt - shared].bool()
+    token = _prefill(fw, input_ids, attention_mask, shared, caches, valid).argmax(-1)
+    position = attention_mask.long().sum(-1)
     rows = list(range(batch))                        # the original row of each row still in the batch
     done = [False] * batch
     out = [[] for _ in range(batch)]
@@ -268,7 +294,7 @@ def greedy_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, 
     return out
 
 # %% ../nbs/04a_decoding.ipynb #f9694e6a
-DEFAULT_BATCH = {"fast": 48, "hf": 16}
+DEFAULT_BATCH = {"fast": 64, "hf": 16}
 
 def prompt_tokens(tok, questions: Sequence[str], system=None) -> list[list[int]]:
     "Token ids of each question in the chat template (assistant turn opened); `system`: a str or one per question."
