@@ -15,7 +15,8 @@ from .sleep import SleepConfig, SleepGates
 from .agent import SleepTrainAgent
 
 # %% auto #0
-__all__ = ['load_anytext_dev', 'contains_any', 'anytext_sets', 'score_sets', 'run_anytext_bench', 'format_anytext_bench']
+__all__ = ['load_anytext_dev', 'contains_any', 'anytext_sets', 'answer_sets', 'score_sets', 'run_anytext_bench',
+           'format_anytext_bench']
 
 # %% ../nbs/23b_bench_anytext.ipynb #3a6dc975
 def load_anytext_dev(path=None) -> dict:
@@ -48,19 +49,22 @@ def anytext_sets(dev: dict, statements: int, notes: int, facts: int, seed: int =
     return memories, questions
 
 # %% ../nbs/23b_bench_anytext.ipynb #15261267
-def score_sets(agent, questions: dict, max_new_tokens: int = 40, **answer_kw) -> dict:
-    "The share of each set's questions whose answer contains a gold answer (`answer_kw` go to `agent.answers`)."
-    out = {}
-    for part, items in questions.items():
-        answers = agent.answers([q for q, _ in items], max_new_tokens=max_new_tokens, **answer_kw) if items else []
-        out[part] = sum(contains_any(a, golds) for a, (_, golds) in zip(answers, items)) / len(items) if items else None
-    return out
+def answer_sets(agent, questions: dict, max_new_tokens: int = 40, **answer_kw) -> dict:
+    "Each set's answers to its questions, in order (`answer_kw` go to `agent.answers`)."
+    return {part: agent.answers([q for q, _ in items], max_new_tokens=max_new_tokens, **answer_kw) if items else []
+            for part, items in questions.items()}
+
+def score_sets(answers: dict, questions: dict) -> dict:
+    "The share of each set's answers that contain one of their question's gold answers (None for an empty set)."
+    return {part: sum(contains_any(a, golds) for a, (_, golds) in zip(answers[part], items)) / len(items)
+            if items else None for part, items in questions.items()}
 
 # %% ../nbs/23b_bench_anytext.ipynb #2c572f08
 def run_anytext_bench(model: Optional[str] = None, statements: int = 20, notes: int = 15, facts: int = 10,
                       epochs: Optional[int] = None, seed: int = 0, device=None, echo: Callable = print) -> dict:
     ("One sleep on statements, notes and template facts (gates off, so it is always kept); each set's held-out "
-     "questions before, with RAG, and after it (routed and adapter always on), with the sleep's metrics.")
+     "questions before, with RAG, and after it (routed and adapter always on), with the sleep's metrics and "
+     "every answer.")
     for name, value in (("statements", statements), ("notes", notes), ("facts", facts)):
         check_int(value, name, 0)
     started = time.time()
@@ -76,16 +80,20 @@ def run_anytext_bench(model: Optional[str] = None, statements: int = 20, notes: 
         decisions += agent.observe_note(memories["notes"]) if memories["notes"] else []
         decisions += agent.observe(memories["template"]) if memories["template"] else []
         res["stored"] = sum(d.action == "STORE" for d in decisions)
-        res["before"] = score_sets(agent, questions)
-        res["rag"] = score_sets(agent, questions, use_memory=True, adapter=False)
-        echo(f"before sleep {res['before']} | RAG {res['rag']}", flush=True)
+        answers = {"before": answer_sets(agent, questions),
+                   "rag": answer_sets(agent, questions, use_memory=True, adapter=False)}
+        echo(f"before sleep {score_sets(answers['before'], questions)} | RAG {score_sets(answers['rag'], questions)}",
+             flush=True)
         slept = time.time()
         report = agent.sleep()
         res["sleep_seconds"] = time.time() - slept
         res["sleep"] = {k: v for k, v in report["metrics"].items() if isinstance(v, (int, float)) or v is None}
         res["n_probes"], res["unmeasured"] = report["n_probes"], len(report["metrics"]["unmeasured"])
-        res["routed"] = score_sets(agent, questions)
-        res["adapter_on"] = score_sets(agent, questions, routed=False)
+        answers["routed"] = answer_sets(agent, questions)
+        answers["adapter_on"] = answer_sets(agent, questions, routed=False)
+    res.update({condition: score_sets(given, questions) for condition, given in answers.items()})
+    res["answers"] = {part: [{"question": q, "golds": golds, **{k: answers[k][part][j] for k in answers}}
+                             for j, (q, golds) in enumerate(items)] for part, items in questions.items()}
     res["total_seconds"] = time.time() - started
     return res
 

@@ -142,7 +142,7 @@ def _meets(value: Optional[float], rule: tuple) -> Optional[bool]:
     op, bound = rule
     return None if value is None else (value <= bound if op == "<=" else value >= bound)
 
-# %% ../nbs/23a_bench_latency.ipynb #93bfb863
+# %% ../nbs/23a_bench_latency.ipynb #10d25ed6
 def weights_read_seconds(fw, repeats: int = 5) -> float:
     "Seconds to read every matrix of a `FastWeights` once (the fastest of `repeats` passes)."
     matrices = [w for layer in fw.layers for key, w in layer.items() if key in ("qkv", "o", "gate_up", "down")]

@@ -232,7 +232,7 @@ def _keep_rows(rows: torch.Tensor, caches: list, *tensors):
     caches = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in caches]
     return (caches, *(t.index_select(0, rows) for t in tensors))
 
-# %% ../nbs/04a_decoding.ipynb #c2197b9b
+# %% ../nbs/04a_decoding.ipynb #99d79b87
 def shared_prefix(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> int:
     "How many first real tokens all left-padded rows share (0 for one row); each row keeps one token of its own."
     if len(input_ids) < 2:
@@ -258,7 +258,7 @@ def _prefill(fw: FastWeights, input_ids, attention_mask, shared: int, caches: li
     positions = shared + (mask.long().cumsum(-1) - 1).clamp(min=0)
     return decode_step(fw, ids, positions, caches, shared, valid)
 
-# %% ../nbs/04a_decoding.ipynb #3da25942
+# %% ../nbs/04a_decoding.ipynb #88b501de
 @torch.no_grad()
 def greedy_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
                   eos: set) -> list[list[int]]:
