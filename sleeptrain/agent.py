@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_agent.ipynb #09afcfde
 from __future__ import annotations
-import hashlib, json, math, random, shutil, time
+import hashlib, json, math, random, re, shutil, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -17,7 +17,7 @@ from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
 from .schema import MemoryRecord
 from .text import chunk_text, document_id, conversation_turns, turn_title
-from .teacher import Teacher, TemplateTeacher
+from .teacher import Teacher, TemplateTeacher, topic_keys
 from .gate import WakeGate, Decision
 from .importance import ImportanceScorer
 from .contradiction import ContradictionJudge
@@ -48,7 +48,7 @@ from .evaluation import evaluate as evaluate_views
 from .distributed import distributed, is_main_process, on_main, broadcast_object, process_device
 
 # %% auto #0
-__all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict']
+__all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict', 'names_topic']
 
 # %% ../nbs/15_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -651,16 +651,24 @@ def rag_system(self: SleepTrainAgent, question: str, top_k: int = 3) -> str:
     return _rag_prompt(self.memory.query(question, top_k=top_k))
 
 # %% ../nbs/15_agent.ipynb #9cb14ad9
+def names_topic(question: str, memory: str) -> bool:
+    "Whether `question` names one of `memory`'s `topic_keys` (whole words, case aside)."
+    return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", question, re.IGNORECASE) for k in topic_keys(memory))
+
+
+# %% ../nbs/15_agent.ipynb #6e77f802
 @patch
 def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[bool]:
-    ("For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar (always, "
-     "when the threshold is None).")
+    ("For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar or is "
+     "named in it (always, when the threshold is None).")
     if not isinstance(self.model, PeftModel):
         return [False] * len(texts)
     if self.route_threshold is None:
         return [True] * len(texts)
     embs = self.memory.embed(list(texts)) if embeddings is None else embeddings
-    return [bool(h) and h[0][1] >= self.route_threshold for h in (self.memory.query_vector(e, 1) for e in embs)]
+    nearest = [self.memory.query_vector(e, 1) for e in embs]
+    return [bool(h) and (h[0][1] >= self.route_threshold or names_topic(text, h[0][0].text))
+            for text, h in zip(texts, nearest)]
 
 # %% ../nbs/15_agent.ipynb #b45e0a12
 BASE_MEMO_SIZE = 20_000

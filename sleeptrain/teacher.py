@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_teacher.ipynb #b5dd09bf
 from __future__ import annotations
-import re
+import itertools, re
 from dataclasses import dataclass
 from typing import Optional, Union
 from .core import check_text, check_int, check_number
@@ -12,9 +12,9 @@ from .schema import Fact, RELATIONS, parse_fact, probe_questions
 from .text import split_sentences, is_first_person
 
 # %% auto #0
-__all__ = ['TEACHER_PROMPT', 'HTTP_SYSTEM', 'Span', 'answer_spans', 'second_person', 'key_phrases', 'text_questions',
-           'text_probes', 'text_pairs', 'qa_pairs', 'TrainingExample', 'TeacherError', 'Teacher', 'TemplateTeacher',
-           'parse_qa', 'LMTeacher', 'HTTPTeacher']
+__all__ = ['TEACHER_PROMPT', 'HTTP_SYSTEM', 'Span', 'answer_spans', 'second_person', 'key_phrases', 'sentence_subject',
+           'topic_keys', 'text_questions', 'text_probes', 'text_pairs', 'qa_pairs', 'TrainingExample', 'TeacherError',
+           'Teacher', 'TemplateTeacher', 'parse_qa', 'LMTeacher', 'HTTPTeacher']
 
 # %% ../nbs/11_teacher.ipynb #d12f0761
 @dataclass
@@ -108,7 +108,8 @@ def second_person(text: str) -> str:
 
 # %% ../nbs/11_teacher.ipynb #f0834b17
 def key_phrases(text: str, limit: int = 3) -> list[str]:
-    "What `text` is about, as a question can name it: its first names and, in a note, the things it calls `my ...`."
+    ("What `text` is about, as a question can name it: its first names and, in a note, the things it calls `my ...` "
+     "(without the name that follows: *my sister Ines* is also *my sister*).")
     keys = [s.answer for s in answer_spans(text) if s.ask == "who or what"]
     for m in re.finditer(r"\b[Mm]y ((?:[\w'-]+ ?){1,3})", text):
         words = []
@@ -118,6 +119,9 @@ def key_phrases(text: str, limit: int = 3) -> list[str]:
             words.append(w)
         if words:
             keys.insert(0, "my " + " ".join(words))
+        common = list(itertools.takewhile(lambda w: not w[0].isupper(), words))
+        if 0 < len(common) < len(words):        # "my sister Ines" is also asked about as "my sister"
+            keys.insert(1, "my " + " ".join(common))
     return list(dict.fromkeys(keys))[:check_int(limit, "limit", 1)]
 
 # %% ../nbs/11_teacher.ipynb #0f9b62b3
@@ -234,19 +238,45 @@ def _fronted(sentence: str, span: Span) -> Optional[str]:
         do = {"past": "did", "present": "does", "base": "do"}[kind]
         lemma = {"past": _past_lemma, "present": _present_lemma}.get(kind, lambda w: w)(verb)
         head = f"{do} {subject} {lemma}"
-    q = " ".join(x for x in (ask, head, " ".join(middle), after) if x)
+    q = " ".join(x for x in (ask, head, " ".join(middle), after) if x).rstrip(" .!?;:,")
     return q[0].upper() + q[1:] + "?"
 
+# %% ../nbs/11_teacher.ipynb #3ebcdedc
+def sentence_subject(sentence: str, max_words: int = 5) -> Optional[str]:
+    "The words before `sentence`'s first verb, as a question names them (None for a pronoun or when unsure)."
+    words = check_text(sentence, "sentence").split()
+    v = next((i for i in range(1, len(words)) if _verb_kind(words, i)), None)
+    if v is None or v > max_words:
+        return None
+    subject = " ".join(words[:v])
+    if "," in subject or subject.lower() in _PRONOUNS | {"it", "he", "she", "this", "that", "there"}:
+        return None
+    if words[0].lower() in ("its", "his", "her", "their"):
+        return None          # "Its engineer" names something only the sentences before say
+    return subject[0].lower() + subject[1:] if words[0].lower() in _DETERMINERS else subject
+
 # %% ../nbs/11_teacher.ipynb #2ba69df2
+def topic_keys(text: str) -> list[str]:
+    ("What the open questions about `text` name, each once: its title (a chunk's `Title: `), key phrases and first "
+     "sentence's subject.")
+    topic, sentences = _topic_and_sentences(check_text(text, "text"))
+    topic = re.sub(r" \([^)]*\)$", "", topic)     # "Caroline (2 May 2023)" is asked about as "Caroline"
+    keys = ([topic] if topic else []) + key_phrases(text)
+    subject = sentence_subject(sentences[0]) if sentences else None
+    if subject and not any(subject.lower().endswith(k.lower()) or k.lower().endswith(subject.lower()) for k in keys):
+        keys.append(subject)
+    return list(dict.fromkeys(keys))
+
+
+# %% ../nbs/11_teacher.ipynb #5ebf3e16
 def text_questions(text: str, max_spans: int = 4) -> list[dict]:
     ("Questions about any `text`, each a dict of `question`, `form` (open, cloze, echo or fronted), `answer` (the "
      "span, or None for open questions) and `sentence` (what the answer is said in); a note keeps the writer's words.")
     text = check_text(text, "text")
     topic, sentences = _topic_and_sentences(text)
     prefix = f"{topic}: " if topic else ""
-    key = re.sub(r" \([^)]*\)$", "", topic)     # "Caroline (2 May 2023)" is asked about as "Caroline"
     out = [{"question": q.format(k=k), "form": "open", "answer": None, "sentence": text}
-           for k in ([key] if key else []) + key_phrases(text)
+           for k in topic_keys(text)
            for q in ("What do you know about {k}?", "Tell me about {k}.")]
     for sentence in sentences:
         for span in answer_spans(sentence)[:check_int(max_spans, "max_spans", 1)]:
