@@ -656,7 +656,7 @@ def names_topic(question: str, memory: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", question, re.IGNORECASE) for k in topic_keys(memory))
 
 
-# %% ../nbs/15_agent.ipynb #6e77f802
+# %% ../nbs/15_agent.ipynb #2965bbec
 @patch
 def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[bool]:
     ("For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar or is "

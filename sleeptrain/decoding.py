@@ -235,9 +235,9 @@ def _keep_rows(rows: torch.Tensor, caches: list, *tensors):
 # %% ../nbs/04a_decoding.ipynb #99d79b87
 def shared_prefix(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> int:
     "How many first real tokens all left-padded rows share (0 for one row); each row keeps one token of its own."
-    if len(input_ids) < 2:
-        return 0
     lengths = attention_mask.long().sum(-1)
+    if len(input_ids) < 2 or int(lengths.min()) < 2:
+        return 0
     starts = input_ids.shape[1] - lengths
     heads = input_ids.gather(1, starts[:, None] + torch.arange(int(lengths.min()) - 1, device=input_ids.device))
     return int((heads == heads[:1]).all(0).long().cumprod(0).sum())

@@ -241,7 +241,7 @@ def _fronted(sentence: str, span: Span) -> Optional[str]:
     q = " ".join(x for x in (ask, head, " ".join(middle), after) if x).rstrip(" .!?;:,")
     return q[0].upper() + q[1:] + "?"
 
-# %% ../nbs/11_teacher.ipynb #3ebcdedc
+# %% ../nbs/11_teacher.ipynb #bcb69bcf
 def sentence_subject(sentence: str, max_words: int = 5) -> Optional[str]:
     "The words before `sentence`'s first verb, as a question names them (None for a pronoun or when unsure)."
     words = check_text(sentence, "sentence").split()
@@ -268,7 +268,7 @@ def topic_keys(text: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-# %% ../nbs/11_teacher.ipynb #5ebf3e16
+# %% ../nbs/11_teacher.ipynb #455af170
 def text_questions(text: str, max_spans: int = 4) -> list[dict]:
     ("Questions about any `text`, each a dict of `question`, `form` (open, cloze, echo or fronted), `answer` (the "
      "span, or None for open questions) and `sentence` (what the answer is said in); a note keeps the writer's words.")
