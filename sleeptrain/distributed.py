@@ -75,8 +75,9 @@ def _picklable(x) -> bool:
         return False
 
 def on_main(fn: Callable, *args, **kwargs):
-    ("Run `fn(*args, **kwargs)` on the main process only; every process returns its result — or raises its exception — "
-     "once it is done, the others waiting. Without a launcher: `fn(...)`. `fn` must not communicate itself.")
+    ("Run `fn(*args, **kwargs)` on the main process only; every process returns its result — or raises its "
+     "exception — once it is done, the others waiting. Without a launcher: `fn(...)`. `fn` must not communicate "
+     "itself.")
     if not distributed():
         return fn(*args, **kwargs)
     if not is_main_process():

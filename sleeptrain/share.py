@@ -572,8 +572,8 @@ def finish(self: ShareSubspace, model, in_place: bool = False) -> dict:
 # %% ../nbs/14_share.ipynb #bc79f7fe
 @patch
 def finish_adapter(self: ShareSubspace, model, path=None, pad: bool = True) -> tuple[dict, dict]:
-    ("The trained new task as a (state_dict, PEFT config) pair — padded with zero rows/columns to the subspace's rank "
-     "r when p <= r (so `absorb` takes it), else rank p — and written as a PEFT folder when `path` is given.")
+    ("The trained new task as a (state_dict, PEFT config) pair — padded with zero rows/columns to the subspace's "
+     "rank r when p <= r (so `absorb` takes it), else rank p — and written as a PEFT folder when `path` is given.")
     f = self.finish(model)
     p, r = next(iter(f.values()))[0].shape[0], self.peft_config["r"]
     if pad and p <= r:

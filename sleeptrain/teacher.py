@@ -110,7 +110,9 @@ def second_person(text: str) -> str:
 def key_phrases(text: str, limit: int = 3) -> list[str]:
     ("What `text` is about, as a question can name it: its first names and, in a note, the things it calls `my ...` "
      "(without the name that follows: *my sister Ines* is also *my sister*).")
-    keys = [s.answer for s in answer_spans(text) if s.ask == "who or what"]
+    def opens_sentence(span):          # "What is ...? It is Prague.": a lone capitalised word opening a sentence
+        return " " not in span.answer and re.search(r"(?:^|[.!?]\s+)$", text[:span.start])
+    keys = [s.answer for s in answer_spans(text) if s.ask == "who or what" and not opens_sentence(s)]
     for m in re.finditer(r"\b[Mm]y ((?:[\w'-]+ ?){1,3})", text):
         words = []
         for w in m.group(1).split():
@@ -242,6 +244,8 @@ def _fronted(sentence: str, span: Span) -> Optional[str]:
     return q[0].upper() + q[1:] + "?"
 
 # %% ../nbs/11_teacher.ipynb #bcb69bcf
+_WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
+
 def sentence_subject(sentence: str, max_words: int = 5) -> Optional[str]:
     "The words before `sentence`'s first verb, as a question names them (None for a pronoun or when unsure)."
     words = check_text(sentence, "sentence").split()
@@ -249,7 +253,7 @@ def sentence_subject(sentence: str, max_words: int = 5) -> Optional[str]:
     if v is None or v > max_words:
         return None
     subject = " ".join(words[:v])
-    if "," in subject or subject.lower() in _PRONOUNS | {"it", "he", "she", "this", "that", "there"}:
+    if "," in subject or subject.lower() in _PRONOUNS | _WH | {"it", "he", "she", "this", "that", "there"}:
         return None
     if words[0].lower() in ("its", "his", "her", "their"):
         return None          # "Its engineer" names something only the sentences before say
