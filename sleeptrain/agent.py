@@ -8,6 +8,7 @@ import hashlib, json, math, random, re, shutil, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
+import numpy as np
 from fastcore.basics import patch
 from .core import check_text, check_identifier, check_int, atomic_write_json, atomic_dir, cache_dir
 from .core import verify_sidecar
@@ -43,12 +44,14 @@ from sleeptrain.sleep import (
     GENERAL_QUESTIONS,
     GENERAL_TEXT,
 )
-from .evaluation import References, View, record_references, recall_by_item
+from .evalsets import EvalSet, HELD_OUT_SETS, check_use
+from .evaluation import References, View, record_references, recall_by_item, report_damage
 from .evaluation import evaluate as evaluate_views
 from .distributed import distributed, is_main_process, on_main, broadcast_object, process_device
 
 # %% auto #0
-__all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict', 'names_topic']
+__all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict', 'names_topic',
+           'memory_routes']
 
 # %% ../nbs/15_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -331,17 +334,38 @@ def references(self: SleepTrainAgent) -> References:
     "The base model's references for the harness (`baseline()` without the self-distillation pairs)."
     return References.from_dict(self.baseline())
 
+# %% ../nbs/15_agent.ipynb #261f5ca6
+@patch
+def held_out_references(self: SleepTrainAgent, sets: Sequence[EvalSet] = HELD_OUT_SETS) -> list[References]:
+    ("The base model's references on held-out and near-miss `sets` (a gate set is refused), recorded once per set "
+     "and base model and kept in the cache.")
+    for s in sets:
+        check_use(s.role, s.name, "report")
+    fingerprint = base_fingerprint(self.model, self.tokenizer)
+    return [on_main(self._held_out_reference, s, fingerprint) for s in sets]
+
+@patch
+def _held_out_reference(self: SleepTrainAgent, eval_set: EvalSet, fingerprint: str) -> References:
+    key = hashlib.sha256(json.dumps([_BASELINE_VERSION, fingerprint, eval_set.fingerprint]).encode()).hexdigest()
+    cached = cache_dir() / "baselines" / f"{eval_set.name}-{key}.json"
+    if cached.exists():
+        return References.from_dict(json.loads(cached.read_text()))
+    refs = record_references(self.model, self.tokenizer, eval_set)
+    atomic_write_json(cached, refs.to_dict())
+    return refs
+
 # %% ../nbs/15_agent.ipynb #42c5cb71
 @patch
 def view(self: SleepTrainAgent, routed: bool = True, use_memory: bool = False, adapter: bool = True,
          max_new_tokens: int = 32) -> View:
-    "This agent as an `evaluation.View`: its answers (routed, always on, base or with memory) and its perplexity."
+    ("This agent as an `evaluation.View`: its answers (routed, always on, base or with memory), its perplexity and, "
+     "routed, its router.")
     def answer(questions):
         return self.answers(questions, use_memory=use_memory, max_new_tokens=max_new_tokens, routed=routed,
                             adapter=adapter)
     def ppl(texts):
         return self.perplexity(texts, routed=routed, adapter=adapter)
-    return View(answer, None if use_memory else ppl)
+    return View(answer, None if use_memory else ppl, self.route if routed and adapter else None)
 
 # %% ../nbs/15_agent.ipynb #02730218
 def _mean(d: dict) -> Optional[float]:
@@ -372,13 +396,35 @@ def evaluate(self: SleepTrainAgent, new_probes=(), old_probes=(), old_before: Op
     else:
         m["retention"] = None
     views = {"": self.view(routed=True), "_weights": self.view(routed=False)}
-    damage = evaluate_views(views, self.references())
+    refs = self.references()
+    check_use(refs.role, refs.name, "gate")      # the gates never select on a held-out set
+    damage = evaluate_views(views, refs)
     for suffix in views:
         m["locality" + suffix] = damage["locality" + suffix]
         m["ppl" + suffix] = damage["ppl" + suffix]
         m["ppl_increase" + suffix] = damage["ppl_drift" + suffix]     # the sleep gates' name for the drift
     m["ppl_base"] = damage["ppl_base"]
     return m
+
+# %% ../nbs/15_agent.ipynb #c03cf613
+@patch
+def damage_report(self: SleepTrainAgent, sets: Sequence[EvalSet] = HELD_OUT_SETS) -> dict:
+    ("The damage on held-out and near-miss `sets`, which no gate saw: locality, perplexity drift and the routing "
+     "rate, as the agent answers (routed) and with the adapter always on (`_weights`), with 95% intervals. The base "
+     "model's answers recorded in the references serve the questions the router keeps away from the adapter.")
+    refs = self.held_out_references(sets)
+    for r in refs:
+        self._keep_base_answers(r.answers, max_new_tokens=32)
+    views = {"": self.view(routed=True), "_weights": self.view(routed=False)}
+    return report_damage(views, refs)
+
+@patch
+def _keep_base_answers(self: SleepTrainAgent, answers: dict, max_new_tokens: int) -> None:
+    "Keep the base model's closed-book `answers` ({question: answer}) in the memo `answers` reads them from."
+    key = weights_key(self.model)
+    if self._base_memo[0] != key:
+        self._base_memo = (key, {})
+    self._base_memo[1].update({(q, None, max_new_tokens): a for q, a in answers.items()})
 
 # %% ../nbs/15_agent.ipynb #bb1bfdd0
 @dataclass
@@ -657,18 +703,24 @@ def names_topic(question: str, memory: str) -> bool:
 
 
 # %% ../nbs/15_agent.ipynb #2965bbec
+def memory_routes(memory: Hippocampus, texts: Sequence[str], threshold: float, embeddings=None) -> list[bool]:
+    ("For each text, whether a router over `memory` sends it to the adapter: its nearest memory is at least "
+     "`threshold` similar or is named in it (`names_topic`).")
+    if not len(texts):
+        return []
+    nearest = memory.query_vectors(memory.embed(list(texts)) if embeddings is None else np.asarray(embeddings), 1)
+    return [bool(h) and (h[0][1] >= threshold or names_topic(text, h[0][0].text)) for text, h in zip(texts, nearest)]
+
+# %% ../nbs/15_agent.ipynb #08cc1231
 @patch
 def route(self: SleepTrainAgent, texts: Sequence[str], embeddings=None) -> list[bool]:
-    ("For each text, whether the adapter is used: its nearest memory is at least `route_threshold` similar or is "
-     "named in it (always, when the threshold is None).")
+    ("For each text, whether the adapter is used: `memory_routes` with the agent's `route_threshold` (always, when "
+     "the threshold is None; never without an adapter).")
     if not isinstance(self.model, PeftModel):
         return [False] * len(texts)
     if self.route_threshold is None:
         return [True] * len(texts)
-    embs = self.memory.embed(list(texts)) if embeddings is None else embeddings
-    nearest = [self.memory.query_vector(e, 1) for e in embs]
-    return [bool(h) and (h[0][1] >= self.route_threshold or names_topic(text, h[0][0].text))
-            for text, h in zip(texts, nearest)]
+    return memory_routes(self.memory, texts, self.route_threshold, embeddings)
 
 # %% ../nbs/15_agent.ipynb #b45e0a12
 BASE_MEMO_SIZE = 20_000

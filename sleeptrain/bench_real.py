@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 from .core import atomic_write_json, check_choice, check_int
+from .evalsets import WIKIPEDIA_SET
 from .models import load_lm, tiny_lm
 from .decoding import generate, prompt_tokens
 from .text import Turn, chunk_text
@@ -70,11 +71,13 @@ def _days(n: int, per_day: int, available: int, start: int, what: str) -> list:
     return [k // per_day for k in range(n)]
 
 def squad_task(bench: Benchmark, passages: int = 50, per_day: int = 10, start: int = 0) -> RealTask:
-    "SEAL's protocol: `passages` SQuAD passages (from `start`), `per_day` a day, each passage's questions closed book."
+    ("SEAL's protocol: `passages` SQuAD passages (from `start`), `per_day` a day, each passage's questions closed "
+     "book; the held-out Wikipedia paragraphs of `evalsets.WIKIPEDIA_SET` are skipped: they measure general ability.")
     by_passage = {}
     for item in bench:
         by_passage.setdefault(item.meta["passage"], []).append(item)
-    keys = list(by_passage)
+    held_out = set(WIKIPEDIA_SET.texts)
+    keys = [k for k, items in by_passage.items() if items[0].context not in held_out]
     task = RealTask("squad", [])
     for day, key in zip(_days(passages, per_day, len(keys), start, "passages"), keys[start:]):
         items = by_passage[key]

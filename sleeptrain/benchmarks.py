@@ -113,14 +113,16 @@ def _retention_days(system: str, learner, facts_view, damage_views: dict, tok, i
 def run_retention(
     days: int = 5, facts_per_day: int = 12, seed: int = 0, systems: Sequence[str] = ("sleeptrain", "naive"),
     model=None, out=None, config=None, gates=None, probes: int = 2, max_new_tokens: int = 24,
-    route_threshold: Optional[float] = 0.5, embedder=None, echo=print,
+    route_threshold: Optional[float] = 0.5, embedder=None, held_out: Optional[int] = None, echo=print,
 ) -> dict:
     ("Sleep `days` days of new facts with each system on the same stream; accuracy matrices, CL metrics, damage and "
-     "sleep times.")
+     "sleep times. The damage is measured each day on the gates' general set (a quick check) and after the last day "
+     "on the held-out sets no gate saw (`held_out` questions and paragraphs of each; all when None).")
     import tempfile
     from sleeptrain.models import load_lm, load_embedder
     from sleeptrain.sleep import SleepConfig, GENERAL_QUESTIONS
-    from sleeptrain.evaluation import record_references, model_view, ask
+    from sleeptrain.evaluation import record_references, model_view, ask, report_damage, damage_figures
+    from sleeptrain.evalsets import HELD_OUT_SETS
 
     for k, v in (("days", days), ("facts_per_day", facts_per_day), ("probes", probes)):
         check_int(v, k, 1)
@@ -139,7 +141,8 @@ def run_retention(
         ]
         for d in range(days)
     }
-    refs = record_references(base, tok)  # the locality set and base perplexity the agent's gates use too
+    refs = record_references(base, tok)  # the gate set: the locality set and base perplexity the gates use too
+    held_refs = [record_references(base, tok, s.take(held_out, held_out)) for s in HELD_OUT_SETS]
     base_recall, _ = ask(model_view(base, tok, max_new_tokens, desc="base").answer, P)
     b = list(base_recall.values())
     echo(
@@ -158,6 +161,8 @@ def run_retention(
                                                                route_threshold, seed, max_new_tokens)
         row = _retention_days(system, learner, facts_view, damage_views, tok, items, P, b, refs, cfg, days,
                               facts_per_day, echo)
+        row["held_out"] = report_damage(damage_views, held_refs)
+        row.update(damage_figures(row["held_out"]))
         if system == "sleeptrain":
             row["history"] = learner.history()
         base = learner.model.unload() if system == "sleeptrain" else learner.unload()  # the bare base model again
@@ -168,7 +173,8 @@ def run_retention(
 
 # %% ../nbs/18_benchmarks.ipynb #6cc616c1
 def format_retention(res: dict) -> str:
-    "A plain-text table of `run_retention` results."
+    "A plain-text table of `run_retention` results, then each system's held-out damage."
+    from sleeptrain.evaluation import format_damage
     keys = [
         "acc",
         "bwt",
@@ -184,6 +190,10 @@ def format_retention(res: dict) -> str:
     lines = [f"{'system':<12}" + "".join(f"{k:>19}" for k in keys)]
     for s, r in res["systems"].items():
         lines.append(f"{s:<12}" + "".join(f"{r[k]:>19.3f}" if r.get(k) is not None else f"{'-':>19}" for k in keys))
+    for s, r in res["systems"].items():
+        if r.get("held_out"):
+            lines += [f"{s}: held-out damage after the last day (sets no gate saw; 95% intervals)"]
+            lines += format_damage(r["held_out"])
     return "\n".join(lines)
 
 # %% ../nbs/18_benchmarks.ipynb #fa5a6c79

@@ -74,7 +74,10 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--rank", type=_positive(), default=16)
     p.add_argument("--batch-size", type=_positive(), default=8)
     p.add_argument("--probes", type=_positive(), default=2, help="held-out questions per fact (default 2)")
-    p.add_argument("--general", type=_positive(), default=40, help="general questions for locality (default all 40)")
+    p.add_argument("--general", type=_positive(), default=40,
+                   help="questions of the gates' general set, a quick check (default all 40)")
+    p.add_argument("--held-out", type=_positive(), default=None, metavar="N",
+                   help="questions and paragraphs per held-out set, which no gate sees (default: all)")
     p.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     p.add_argument("--dtype", default=None, help="fp32, bf16 or fp16 (default: bf16 on capable GPUs, else fp32)")
     _demo_gate_args(p)
@@ -238,15 +241,19 @@ def _write_answers(path: Path, qs, gq, before: dict, after: dict, weights: dict)
 # %% ../nbs/25_cli.ipynb #468b08f1
 def run_demo(
     facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
-    rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, device=None, dtype=None,
+    rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, held_out: Optional[int] = None,
+    device=None, dtype=None,
     route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
     policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
     agent=None, echo=print,
 ) -> dict:
     ("Run the wake -> sleep -> recall demo; writes results.json, answers.jsonl and recall.png to `out`; returns the "
-     "results.")
+     "results. The damage is measured on the gates' general set and on the held-out sets (`held_out` questions and "
+     "paragraphs of each; all when None).")
     from sleeptrain.core import seed_everything, atomic_write_json, check_choice
     from sleeptrain.sleep import SleepConfig, GENERAL_QUESTIONS
+    from sleeptrain.evalsets import HELD_OUT_SETS
+    from sleeptrain.evaluation import damage_figures
     from sleeptrain.world import make_facts
 
     t0 = time.time()
@@ -277,8 +284,11 @@ def run_demo(
     echo(f"sleep {verdict}")
     echo("after sleep: asking again (as the agent answers, then with the adapter always on) ...")
     after, weights = _demo_measure(agent, qs, gq), _demo_measure(agent, qs, gq, routed=False)
+    echo("held-out damage: the sets no gate saw, as the agent answers and with the adapter always on ...")
+    damage = agent.damage_report([s.take(held_out, held_out) for s in HELD_OUT_SETS])
     res = _demo_results(agent, items, qs, gq, before, after, weights, rep, cfg, t0, facts, seed, route_threshold,
                         importance_mode, policy, quantization)
+    res.update(damage_figures(damage), held_out=damage)
     _write_answers(out / "answers.jsonl", qs, gq, before, after, weights)
     plot_demo(res, out / "recall.png")
     res["total_seconds"] = time.time() - t0
@@ -295,9 +305,12 @@ _SUMMARY_KEYS = ("recall_before", "recall_after", "locality_before", "locality_a
 def summarize_seeds(runs: Sequence[dict]) -> dict:
     "Mean and (population) standard deviation of each demo figure over seeds, keeping the per-seed results."
     import numpy as np
+    from sleeptrain.evaluation import damage_figures
     out = {"seeds": [r["seed"] for r in runs], "n_facts": runs[0]["n_facts"], "n_probes": runs[0]["n_probes"],
-           "model": runs[0]["model"], "model_source": runs[0]["model_source"], "runs": list(runs)}
-    for k in _SUMMARY_KEYS:
+           "model": runs[0]["model"], "model_source": runs[0]["model_source"], "runs": list(runs),
+           "held_out_sets": {name: row["role"] for name, row in runs[0].get("held_out", {}).items()}}
+    held = [k for k in damage_figures(runs[0].get("held_out", {})) if all(r.get(k) is not None for r in runs)]
+    for k in (*_SUMMARY_KEYS, *held):
         v = np.array([r[k] for r in runs], dtype=float)
         out[k], out[k + "_std"] = float(v.mean()), float(v.std())
     return out
@@ -360,7 +373,19 @@ def format_table(res: dict) -> str:
             + f", total {res['total_seconds']:.0f}s"
         ),
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _held_out_lines(res))
+
+def _held_out_lines(res: dict) -> list[str]:
+    ("One line per held-out set: locality as answered and adapter on, perplexity drift and routing rate (95% "
+     "intervals for one run, mean±std for a summary over seeds).")
+    from sleeptrain.evaluation import DAMAGE_FIGURES, format_damage
+    if res.get("held_out"):
+        return ["held-out damage (sets no gate saw; 95% intervals):", *format_damage(res["held_out"])]
+    lines = ["held-out damage (sets no gate saw; mean±std over seeds):"] if res.get("held_out_sets") else []
+    for name in res.get("held_out_sets") or {}:
+        figures = [f"{k} {_fmt(res, f'{name}_{k}', '.3f')}" for k in DAMAGE_FIGURES if f"{name}_{k}" in res]
+        lines.append(f"  {name:16} " + ", ".join(figures))
+    return lines
 
 # %% ../nbs/25_cli.ipynb #94affa0d
 def plot_demo(res: dict, path) -> Path:
@@ -554,6 +579,8 @@ def _retention_args(bsub) -> None:
         default=0.5,
         help="cosine similarity, or 'none' for the adapter always on (default 0.5)",
     )
+    r.add_argument("--held-out", type=_positive(), default=None, metavar="N",
+                   help="questions and paragraphs per held-out set, measured after the last day (default: all)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", default=None, help="folder for memories and adapters (default: a temporary folder)")
     r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
@@ -655,6 +682,16 @@ def _latency_args(bsub) -> None:
     lat.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     lat.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
+def _router_args(bsub) -> None:
+    "Arguments of `bench router`."
+    r = bsub.add_parser("router", help=("share of near-miss, held-out general and probe questions the router sends to "
+                                        "the adapter, with 1,000 and 10,000 memories stored"))
+    r.add_argument("--sizes", type=_positive(), nargs="+", default=[1000, 10000], help="memories stored (1000 10000)")
+    r.add_argument("--threshold", type=float, default=0.5, help="the route threshold (default 0.5, the agent's)")
+    r.add_argument("--probes", type=_positive(), default=200, help="probe questions sampled per size (default 200)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
+
 def _anytext_args(bsub) -> None:
     "Arguments of `bench anytext`."
     a = bsub.add_parser("anytext", help=("held-out natural questions about free-form statements, first-person notes "
@@ -714,6 +751,7 @@ def bench_parser(sub):
     _share_args(bsub)
     _quantized_args(bsub)
     _latency_args(bsub)
+    _router_args(bsub)
     _anytext_args(bsub)
     _real_args(bsub)
     return p
@@ -792,6 +830,7 @@ def _bench_retention(args) -> dict:
         out=args.out,
         config=cfg,
         route_threshold=args.route_threshold,
+        held_out=args.held_out,
     )
     print(format_retention(res))
     return res
@@ -874,6 +913,13 @@ def _bench_latency(args) -> dict:
     print(format_latency_bench(res))
     return res
 
+def _bench_router(args) -> dict:
+    from sleeptrain.bench_router import run_router_bench, format_router_bench
+
+    res = run_router_bench(sizes=args.sizes, threshold=args.threshold, probes=args.probes, seed=args.seed)
+    print(format_router_bench(res))
+    return res
+
 def _bench_anytext(args) -> dict:
     from sleeptrain.bench_anytext import run_anytext_bench, format_anytext_bench
 
@@ -900,7 +946,7 @@ def _bench_real(args) -> dict:
 _BENCHES = {"memory": _bench_memory, "contradiction": _bench_contradiction, "throughput": _bench_throughput,
             "retention": _bench_retention, "continual": _bench_continual, "ablations": _bench_continual,
             "share": _bench_share, "quantized": _bench_quantized, "latency": _bench_latency,
-            "anytext": _bench_anytext, "real": _bench_real}
+            "router": _bench_router, "anytext": _bench_anytext, "real": _bench_real}
 
 def run_bench(args) -> dict:
     "Run the benchmark named by parsed `args`; print it and its JSON line."

@@ -4,15 +4,18 @@
 
 # %% ../nbs/13_evaluation.ipynb #c79fba10
 from __future__ import annotations
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence
-from .metrics import contains, score
+from .metrics import bootstrap_interval, contains, score, wilson_interval
+from .evalsets import EvalSet, REPORT_ROLES, check_use
 from .models import perplexity
 from .decoding import generate
-from .sleep import GENERAL_QUESTIONS, GENERAL_TEXT, base_only
+from .sleep import GATE_SET, base_only
 
 # %% auto #0
-__all__ = ['locality_set', 'References', 'record_references', 'View', 'model_view', 'ask', 'recall_by_item', 'evaluate']
+__all__ = ['DAMAGE_FIGURES', 'locality_set', 'References', 'record_references', 'View', 'model_view', 'ask', 'recall_by_item',
+           'evaluate', 'report_damage', 'damage_figures', 'format_damage']
 
 # %% ../nbs/13_evaluation.ipynb #19d79eb9
 def locality_set(questions: Sequence[tuple[str, str]], answers: Sequence[str]) -> list[tuple[str, str]]:
@@ -24,38 +27,49 @@ def locality_set(questions: Sequence[tuple[str, str]], answers: Sequence[str]) -
 # %% ../nbs/13_evaluation.ipynb #9e920bee
 @dataclass
 class References:
-    "What the base model does on the frozen sets: its general answers, the locality set and its general perplexity."
-    answers: dict            # general question -> the base model's greedy answer
+    "What the base model does on one set: its answers, the locality set and its perplexity; the set's name and role."
+    answers: dict            # question -> the base model's greedy answer
     locality: list           # (question, gold) pairs the base model answers correctly
-    ppl: float               # perplexity on the general text
-    general_acc: float       # share of all general questions answered correctly
+    ppl: Optional[float]     # perplexity on the set's paragraphs (None without paragraphs)
+    general_acc: float       # share of all the set's questions answered correctly
+    name: str = GATE_SET.name
+    role: str = GATE_SET.role
+    text_ppl: dict = field(default_factory=dict)   # paragraph -> perplexity, for held-out sets
 
     def to_dict(self) -> dict:
         "A JSON-ready dict."
         return {"answers": dict(self.answers), "locality": [list(p) for p in self.locality], "ppl": self.ppl,
-                "general_acc": self.general_acc}
+                "general_acc": self.general_acc, "name": self.name, "role": self.role, "text_ppl": dict(self.text_ppl)}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "References":
-        "Back from `to_dict`."
-        return cls(dict(d["answers"]), [tuple(p) for p in d["locality"]], float(d["ppl"]), float(d["general_acc"]))
+        "Back from `to_dict` (a dict without a name and role is the gate set's, as before sets had kinds)."
+        ppl = None if d["ppl"] is None else float(d["ppl"])
+        return cls(dict(d["answers"]), [tuple(p) for p in d["locality"]], ppl, float(d["general_acc"]),
+                   d.get("name", GATE_SET.name), d.get("role", GATE_SET.role), dict(d.get("text_ppl", {})))
 
 # %% ../nbs/13_evaluation.ipynb #d91b8715
-def record_references(model, tok, questions: Sequence[tuple[str, str]] = GENERAL_QUESTIONS,
-                      texts: Sequence[str] = GENERAL_TEXT, max_new_tokens: int = 32) -> References:
-    "Measure the base model (adapters disabled) on the general `questions` and `texts`."
+def record_references(model, tok, eval_set: EvalSet = GATE_SET, max_new_tokens: int = 32) -> References:
+    ("Measure the base model (adapters disabled) on `eval_set`'s questions and paragraphs (each paragraph on its own "
+     "too, for a held-out set).")
+    questions = [(q, list(golds)) for q, golds in eval_set.questions]
+    texts = list(eval_set.texts)
     with base_only(model):
-        answers = generate(model, tok, [q for q, _ in questions], max_new_tokens=max_new_tokens, desc="base answers")
-        ppl = perplexity(model, tok, texts)
+        answers = generate(model, tok, [q for q, _ in questions], max_new_tokens=max_new_tokens,
+                           desc=f"base answers ({eval_set.name})")
+        ppl = perplexity(model, tok, texts) if texts else None
+        text_ppl = {t: perplexity(model, tok, [t]) for t in texts} if eval_set.role in REPORT_ROLES else {}
     return References(dict(zip((q for q, _ in questions), answers)), locality_set(questions, answers), ppl,
-                      score(answers, [gold for _, gold in questions]))
+                      score(answers, [gold for _, gold in questions]), eval_set.name, eval_set.role, text_ppl)
 
 # %% ../nbs/13_evaluation.ipynb #ffb9aa96
 @dataclass
 class View:
-    "One way of answering: `answer(questions) -> answers`, and `perplexity(texts) -> float` when it models text."
+    ("One way of answering: `answer(questions) -> answers`, `perplexity(texts) -> float` when it models text, and "
+     "`routes(questions) -> [bool]` when a router decides which questions its adapter answers.")
     answer: Callable[[list], list]
     perplexity: Optional[Callable[[list], float]] = None
+    routes: Optional[Callable[[list], list]] = None
 
 # %% ../nbs/13_evaluation.ipynb #d10fcb51
 def model_view(model, tok, max_new_tokens: int = 32, desc: str = "answering") -> View:
@@ -86,7 +100,7 @@ def recall_by_item(answer: Callable[[list], list], probes: Sequence[tuple[object
 
 # %% ../nbs/13_evaluation.ipynb #feca3abc
 def evaluate(views: Mapping[str, View], refs: References, sets: Optional[Mapping[str, Sequence]] = None,
-             texts: Sequence[str] = GENERAL_TEXT) -> dict:
+             texts: Sequence[str] = GATE_SET.texts) -> dict:
     "Per view (key suffix): each set's score, locality, perplexity and its drift against `refs`; plus the answers."
     out = {"ppl_base": refs.ppl, "n_locality": len(refs.locality)}
     for suffix, view in views.items():
@@ -98,3 +112,49 @@ def evaluate(views: Mapping[str, View], refs: References, sets: Optional[Mapping
         out["ppl" + suffix] = ppl
         out["ppl_drift" + suffix] = ppl / refs.ppl - 1 if ppl is not None else None
     return out
+
+# %% ../nbs/13_evaluation.ipynb #347368fe
+def _share(hits: int, n: int) -> dict:
+    lo, hi = wilson_interval(hits, n)
+    return {"value": hits / n if n else None, "ci": [lo, hi], "n": n}
+
+def report_damage(views: Mapping[str, View], refs: Sequence[References], seed: int = 0) -> dict:
+    ("{set name: {locality<suffix>, ppl_drift<suffix>, routed<suffix>: {value, ci, n}}} for each held-out or "
+     "near-miss set's `refs` and each view (key suffix); the 95% intervals are Wilson's and a `seed`ed bootstrap's.")
+    out = {}
+    for r in refs:
+        check_use(r.role, r.name, "report")
+        row = {"role": r.role, "questions": len(r.answers), "base_acc": r.general_acc}
+        for suffix, view in views.items():
+            _, answers = ask(view.answer, {"locality": r.locality})
+            kept = sum(contains(answers[q], gold) for q, gold in r.locality)
+            row["locality" + suffix] = _share(int(kept), len(r.locality))
+            if view.perplexity is not None and r.text_ppl:
+                logs = [math.log(view.perplexity([t]) / base) for t, base in r.text_ppl.items()]
+                lo, hi = bootstrap_interval(logs, seed=seed)
+                row["ppl_drift" + suffix] = {"value": math.exp(sum(logs) / len(logs)) - 1,
+                                             "ci": [math.exp(lo) - 1, math.exp(hi) - 1], "n": len(logs)}
+            if view.routes is not None:
+                row["routed" + suffix] = _share(sum(map(bool, view.routes(list(r.answers)))), len(r.answers))
+        out[r.name] = row
+    return out
+
+# %% ../nbs/13_evaluation.ipynb #06190a1e
+DAMAGE_FIGURES = ("locality", "locality_weights", "ppl_drift", "ppl_drift_weights", "routed")
+
+def damage_figures(damage: Mapping[str, dict]) -> dict:
+    "The values of a `report_damage` result as flat `<set>_<figure>` keys; the intervals stay in the result."
+    return {f"{name}_{k}": row[k]["value"] for name, row in damage.items() for k in DAMAGE_FIGURES if k in row}
+
+# %% ../nbs/13_evaluation.ipynb #cfbe110a
+def format_damage(damage: Mapping[str, dict]) -> list[str]:
+    "One line per set of a `report_damage` result: each figure with its 95% interval ('-' where unmeasured)."
+    def fig(row, k, spec):
+        if row.get(k) is None or row[k]["value"] is None:
+            return "-"
+        lo, hi = row[k]["ci"]
+        return f"{row[k]['value']:{spec}} [{lo:{spec}}, {hi:{spec}}]"
+    return [f"  {name:16} locality of {row['locality']['n']}: as answered {fig(row, 'locality', '.3f')}, adapter on "
+            f"{fig(row, 'locality_weights', '.3f')}; perplexity drift {fig(row, 'ppl_drift', '+.1%')}, adapter on "
+            f"{fig(row, 'ppl_drift_weights', '+.1%')}; routed {fig(row, 'routed', '.1%')}"
+            for name, row in damage.items()]

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 from .core import progress, seed_everything, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
 from .core import check_number, checked, in_range, non_negative_int, one_of, positive_int, validate_fields
+from .evalsets import GateSet
 from .models import chat_prompts, lm_quantization
 from .decoding import generate, release_fast_weights
 from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 
 # %% auto #0
-__all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'SleepConfig', 'encode_pairs',
+__all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'GATE_SET', 'SleepConfig', 'encode_pairs',
            'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
            'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
            'flop_counter', 'answer_tokens', 'train_lora', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs',
@@ -356,6 +357,9 @@ GENERAL_TEXT = [
     'The museum has a large collection of old maps. Some of them show coastlines that were drawn by sailors '
     'hundreds of years ago, with sea monsters painted in the empty parts of the ocean.',
 ]
+
+# %% ../nbs/12_sleep.ipynb #49444937
+GATE_SET = GateSet("general", GENERAL_QUESTIONS, GENERAL_TEXT)   # what the sleep gates measure damage on
 
 # %% ../nbs/12_sleep.ipynb #172cc361
 def self_distillation_pairs(model, tok, max_new_tokens: int = 48) -> list[tuple[str, str]]:

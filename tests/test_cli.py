@@ -10,7 +10,8 @@ def run(*args, timeout=600):
 
 def test_reduced_demo_learns(tmp_path):
     out = tmp_path / "demo"
-    r = run("demo", "--facts", "4", "--general", "10", "--out", str(out), timeout=900)  # ~6 min on one CPU thread
+    r = run("demo", "--facts", "4", "--general", "10", "--held-out", "20", "--out", str(out),
+            timeout=900)  # ~6 min on one CPU thread
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads((out / "results.json").read_text())
     for k in ("recall_before", "recall_after", "n_facts", "sleep_seconds", "total_seconds", "model",
@@ -22,6 +23,10 @@ def test_reduced_demo_learns(tmp_path):
     assert res["accepted"] and res["locality"] >= 0.9, res
     # the adapter-always-on damage is reported too
     assert {"locality_weights", "ppl_drift_weights"} <= set(res)
+    # and the damage on the held-out sets no gate saw, with intervals
+    assert set(res["held_out"]) == {"heldout_general", "near_miss", "wikipedia"}
+    assert res["held_out"]["near_miss"]["routed"]["n"] == 20 and "near_miss_locality_weights" in res
+    assert "held-out damage" in r.stdout
     assert (out / "recall.png").stat().st_size > 1000
     assert "recall (held-out questions)" in r.stdout
 
