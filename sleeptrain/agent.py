@@ -51,7 +51,7 @@ from .distributed import distributed, is_main_process, on_main, broadcast_object
 
 # %% auto #0
 __all__ = ['RAG_SYSTEM', 'BASE_MEMO_SIZE', 'SleepTrainAgent', 'base_fingerprint', 'ReplayPlan', 'Verdict', 'names_topic',
-           'memory_routes']
+           'route_signals', 'memory_routes']
 
 # %% ../nbs/15_agent.ipynb #4acafc62
 from peft import PeftModel
@@ -703,13 +703,19 @@ def names_topic(question: str, memory: str) -> bool:
 
 
 # %% ../nbs/15_agent.ipynb #2965bbec
-def memory_routes(memory: Hippocampus, texts: Sequence[str], threshold: float, embeddings=None) -> list[bool]:
-    ("For each text, whether a router over `memory` sends it to the adapter: its nearest memory is at least "
-     "`threshold` similar or is named in it (`names_topic`).")
+def route_signals(memory: Hippocampus, texts: Sequence[str], embeddings=None) -> list[tuple[float, bool]]:
+    ("For each text, what the router decides on: the similarity of its nearest memory in `memory` (-1.0 when the "
+     "store is empty) and whether the text names that memory's topic (`names_topic`).")
     if not len(texts):
         return []
     nearest = memory.query_vectors(memory.embed(list(texts)) if embeddings is None else np.asarray(embeddings), 1)
-    return [bool(h) and (h[0][1] >= threshold or names_topic(text, h[0][0].text)) for text, h in zip(texts, nearest)]
+    return [(h[0][1], names_topic(text, h[0][0].text)) if h else (-1.0, False) for text, h in zip(texts, nearest)]
+
+# %% ../nbs/15_agent.ipynb #67abb7ef
+def memory_routes(memory: Hippocampus, texts: Sequence[str], threshold: float, embeddings=None) -> list[bool]:
+    ("For each text, whether a router over `memory` sends it to the adapter: its nearest memory is at least "
+     "`threshold` similar or is named in it (`route_signals`).")
+    return [sim >= threshold or named for sim, named in route_signals(memory, texts, embeddings)]
 
 # %% ../nbs/15_agent.ipynb #08cc1231
 @patch

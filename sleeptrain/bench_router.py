@@ -12,66 +12,79 @@ from .evalsets import HELD_OUT_SET, NEAR_MISS_SET
 from .memory import Hippocampus
 from .models import load_embedder
 from .world import make_facts
-from .agent import memory_routes
+from .agent import route_signals
+from .bench_anytext import load_anytext_dev
 
 # %% auto #0
 __all__ = ['NEAR_MISS_ROUTED_TARGET', 'routing_rates', 'run_router_bench', 'format_router_size', 'format_router_bench']
 
 # %% ../nbs/23d_bench_router.ipynb #3b9a8bdf
-def routing_rates(memory: Hippocampus, threshold: float, questions: dict) -> dict:
-    ("{name: {value, ci, n, seconds_per_question}}: the share of each list of `questions` that `memory_routes` sends "
-     "to the adapter at `threshold`, with its Wilson 95% interval.")
+def routing_rates(memory: Hippocampus, thresholds: Sequence[float], questions: dict) -> dict:
+    ("{name: {threshold: {value, ci, n}, 'seconds_per_question': s}}: the share of each list of `questions` the router "
+     "over `memory` sends to the adapter at each of `thresholds`, with its Wilson 95% interval.")
     out = {}
     for name, qs in questions.items():
         started = time.perf_counter()
-        routed = sum(memory_routes(memory, qs, threshold))
-        lo, hi = wilson_interval(routed, len(qs))
-        out[name] = {"value": routed / len(qs) if qs else None, "ci": [lo, hi], "n": len(qs),
-                     "seconds_per_question": (time.perf_counter() - started) / max(len(qs), 1)}
+        signals = route_signals(memory, qs)
+        out[name] = {"seconds_per_question": (time.perf_counter() - started) / max(len(qs), 1)}
+        for threshold in thresholds:
+            routed = sum(sim >= threshold or named for sim, named in signals)
+            lo, hi = wilson_interval(routed, len(qs))
+            out[name][threshold] = {"value": routed / len(qs) if qs else None, "ci": [lo, hi], "n": len(qs)}
     return out
 
 # %% ../nbs/23d_bench_router.ipynb #f8ea66e3
 NEAR_MISS_ROUTED_TARGET = 0.1   # at the largest store: near-miss locality as answered is then at least 0.9
 
-def run_router_bench(sizes: Sequence[int] = (1000, 10000), threshold: float = 0.5, probes: int = 200, seed: int = 0,
-                     embedder=None, echo: Callable = print) -> dict:
-    ("Share of near-miss, held-out general and probe questions routed to the adapter with each of `sizes` fictional "
-     "facts stored, at route `threshold`; `probes` sampled probe questions per size.")
+def run_router_bench(sizes: Sequence[int] = (1000, 10000), thresholds: Sequence[float] = (0.5, 0.55, 0.6, 0.65, 0.7),
+                     default_threshold: float = 0.5, probes: int = 200, seed: int = 0, embedder=None,
+                     echo: Callable = print) -> dict:
+    ("Share of near-miss, held-out general, probe and any-text questions routed to the adapter with each of `sizes` "
+     "fictional facts (and the any-text memories) stored, at each of `thresholds`; `probes` sampled per size.")
     sizes = sorted({check_int(n, "sizes", 1) for n in sizes})
-    check_number(threshold, "threshold", -1, 1)
+    thresholds = sorted({check_number(t, "thresholds", -1, 1) for t in [*thresholds, default_threshold]})
     check_int(probes, "probes", 1)
     started = time.time()
     items = make_facts(sizes[-1], seed=seed)
-    statements = [it.statement for it in items]
-    general = {"near_miss": [q for q, _ in NEAR_MISS_SET.questions],
-               "heldout_general": [q for q, _ in HELD_OUT_SET.questions]}
-    res = {"sizes": sizes, "threshold": threshold, "seed": seed, "by_size": {}}
+    dev = load_anytext_dev()
+    texts = [m["text"] for m in dev["statements"] + dev["notes"]]
+    questions = {"near_miss": [q for q, _ in NEAR_MISS_SET.questions],
+                 "heldout_general": [q for q, _ in HELD_OUT_SET.questions],
+                 "anytext": [q["question"] for m in dev["statements"] + dev["notes"] for q in m["questions"]]}
+    res = {"sizes": sizes, "thresholds": thresholds, "default_threshold": default_threshold, "seed": seed,
+           "anytext_memories": len(texts), "by_size": {}}
     with tempfile.TemporaryDirectory(prefix="bench-router-") as tmp:
         memory = Hippocampus(tmp, embedder=embedder or load_embedder())
+        memory.upsert(texts)
+        statements = [it.statement for it in items]
         embeddings = memory.embed(statements)
         stored = 0
         for n in progress(sizes, desc="store sizes"):
             memory.upsert(statements[stored:n], embeddings=embeddings[stored:n])
             stored = n
             sample = random.Random(seed).sample(items[:n], min(probes, n))
-            res["by_size"][n] = routing_rates(memory, threshold, {**general, "probes": [it.probes[0] for it in sample]})
-            echo(format_router_size(n, res["by_size"][n]), flush=True)
-    largest = res["by_size"][sizes[-1]]["near_miss"]["value"]
+            asked = {**questions, "probes": [it.probes[0] for it in sample]}
+            res["by_size"][n] = routing_rates(memory, thresholds, asked)
+            echo(format_router_size(n, res["by_size"][n], default_threshold), flush=True)
+    largest = res["by_size"][sizes[-1]]["near_miss"][default_threshold]["value"]
     res["targets"] = {f"near_miss_routed_at_{sizes[-1]}": {"value": largest, "rule": f"<= {NEAR_MISS_ROUTED_TARGET}",
                                                          "met": largest <= NEAR_MISS_ROUTED_TARGET}}
     res["total_seconds"] = time.time() - started
     return res
 
 # %% ../nbs/23d_bench_router.ipynb #cd0b2685
-def format_router_size(n: int, rates: dict) -> str:
-    "One line per store size: each set's routed share with its interval."
+def format_router_size(n: int, rates: dict, threshold: float) -> str:
+    "One line per store size at `threshold`: each set's routed share with its interval."
     return f"{n:>7} memories: " + "; ".join(
-        f"{name} {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] of {r['n']}" for name, r in rates.items())
+        f"{name} {r[threshold]['value']:.3f} [{r[threshold]['ci'][0]:.3f}, {r[threshold]['ci'][1]:.3f}]"
+        for name, r in rates.items())
 
 def format_router_bench(res: dict) -> str:
-    "The routed shares at every store size, and the target."
-    lines = [f"share routed to the adapter (threshold {res['threshold']}; 95% intervals)"]
-    lines += [format_router_size(n, rates) for n, rates in res["by_size"].items()]
-    lines += [f"target {k} {t['rule']}: {t['value']:.3f} ({'met' if t['met'] else 'NOT met'})"
-              for k, t in res["targets"].items()]
+    "The routed shares at every store size and threshold, and the target."
+    lines = []
+    for threshold in res["thresholds"]:
+        lines.append(f"share routed to the adapter at threshold {threshold} (95% intervals)")
+        lines += [format_router_size(n, rates, threshold) for n, rates in res["by_size"].items()]
+    lines += [f"target {k} {t['rule']} at threshold {res['default_threshold']}: {t['value']:.3f} "
+              f"({'met' if t['met'] else 'NOT met'})" for k, t in res["targets"].items()]
     return "\n".join(lines)

@@ -687,7 +687,10 @@ def _router_args(bsub) -> None:
     r = bsub.add_parser("router", help=("share of near-miss, held-out general and probe questions the router sends to "
                                         "the adapter, with 1,000 and 10,000 memories stored"))
     r.add_argument("--sizes", type=_positive(), nargs="+", default=[1000, 10000], help="memories stored (1000 10000)")
-    r.add_argument("--threshold", type=float, default=0.5, help="the route threshold (default 0.5, the agent's)")
+    r.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.55, 0.6, 0.65, 0.7],
+                   help="route thresholds measured (default 0.5 0.55 0.6 0.65 0.7)")
+    r.add_argument("--default-threshold", type=float, default=0.5,
+                   help="the threshold the target is read at (default 0.5, the agent's)")
     r.add_argument("--probes", type=_positive(), default=200, help="probe questions sampled per size (default 200)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
@@ -916,7 +919,8 @@ def _bench_latency(args) -> dict:
 def _bench_router(args) -> dict:
     from sleeptrain.bench_router import run_router_bench, format_router_bench
 
-    res = run_router_bench(sizes=args.sizes, threshold=args.threshold, probes=args.probes, seed=args.seed)
+    res = run_router_bench(sizes=args.sizes, thresholds=args.thresholds, default_threshold=args.default_threshold,
+                           probes=args.probes, seed=args.seed)
     print(format_router_bench(res))
     return res
 
