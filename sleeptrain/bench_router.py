@@ -20,17 +20,18 @@ __all__ = ['NEAR_MISS_ROUTED_TARGET', 'routing_rates', 'run_router_bench', 'form
 
 # %% ../nbs/23d_bench_router.ipynb #3b9a8bdf
 def routing_rates(memory: Hippocampus, thresholds: Sequence[float], questions: dict) -> dict:
-    ("{name: {threshold: {value, ci, n}, 'seconds_per_question': s}}: the share of each list of `questions` the router "
-     "over `memory` sends to the adapter at each of `thresholds`, with its Wilson 95% interval.")
+    ("{name: {'at': {threshold: {value, ci, n}}, 'seconds_per_question': s}}: the share of each list of `questions` "
+     "the router over `memory` sends to the adapter at each of `thresholds` (keys as `str`), with its Wilson 95% "
+     "interval.")
     out = {}
     for name, qs in questions.items():
         started = time.perf_counter()
         signals = route_signals(memory, qs)
-        out[name] = {"seconds_per_question": (time.perf_counter() - started) / max(len(qs), 1)}
+        out[name] = {"seconds_per_question": (time.perf_counter() - started) / max(len(qs), 1), "at": {}}
         for threshold in thresholds:
             routed = sum(sim >= threshold or named for sim, named in signals)
             lo, hi = wilson_interval(routed, len(qs))
-            out[name][threshold] = {"value": routed / len(qs) if qs else None, "ci": [lo, hi], "n": len(qs)}
+            out[name]["at"][str(threshold)] = {"value": routed / len(qs) if qs else None, "ci": [lo, hi], "n": len(qs)}
     return out
 
 # %% ../nbs/23d_bench_router.ipynb #f8ea66e3
@@ -66,7 +67,7 @@ def run_router_bench(sizes: Sequence[int] = (1000, 10000), thresholds: Sequence[
             asked = {**questions, "probes": [it.probes[0] for it in sample]}
             res["by_size"][n] = routing_rates(memory, thresholds, asked)
             echo(format_router_size(n, res["by_size"][n], default_threshold), flush=True)
-    largest = res["by_size"][sizes[-1]]["near_miss"][default_threshold]["value"]
+    largest = res["by_size"][sizes[-1]]["near_miss"]["at"][str(default_threshold)]["value"]
     res["targets"] = {f"near_miss_routed_at_{sizes[-1]}": {"value": largest, "rule": f"<= {NEAR_MISS_ROUTED_TARGET}",
                                                          "met": largest <= NEAR_MISS_ROUTED_TARGET}}
     res["total_seconds"] = time.time() - started
@@ -75,9 +76,9 @@ def run_router_bench(sizes: Sequence[int] = (1000, 10000), thresholds: Sequence[
 # %% ../nbs/23d_bench_router.ipynb #cd0b2685
 def format_router_size(n: int, rates: dict, threshold: float) -> str:
     "One line per store size at `threshold`: each set's routed share with its interval."
+    at = {name: r["at"][str(threshold)] for name, r in rates.items()}
     return f"{n:>7} memories: " + "; ".join(
-        f"{name} {r[threshold]['value']:.3f} [{r[threshold]['ci'][0]:.3f}, {r[threshold]['ci'][1]:.3f}]"
-        for name, r in rates.items())
+        f"{name} {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" for name, r in at.items())
 
 def format_router_bench(res: dict) -> str:
     "The routed shares at every store size and threshold, and the target."
