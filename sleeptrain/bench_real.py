@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 from .core import atomic_write_json, check_choice, check_int
+from .metrics import wilson_interval
 from .evalsets import WIKIPEDIA_SET
 from .models import load_lm, tiny_lm
 from .decoding import generate, prompt_tokens
@@ -23,7 +24,7 @@ from .agent import SleepTrainAgent
 # %% auto #0
 __all__ = ['LOCOMO_CLOSED_PROMPT', 'REAL_SYSTEMS', 'REAL_TASKS', 'Memory', 'Question', 'RealTask', 'squad_task', 'edit_task',
            'session_time', 'locomo_task', 'score_answers', 'means', 'accuracy_matrix', 'argmax_tokens', 'token_level',
-           'raw_pairs', 'summarise', 'real_task', 'run_real_bench', 'format_real_bench']
+           'raw_pairs', 'routing_by_set', 'summarise', 'real_task', 'run_real_bench', 'format_real_bench']
 
 # %% ../nbs/23c_bench_real.ipynb #85cafb5e
 @dataclass
@@ -305,11 +306,26 @@ def _sleep_summary(report: dict) -> dict:
     out["metrics"] = {k: v for k, v in report.get("metrics", {}).items() if isinstance(v, (int, float)) or v is None}
     return out
 
+def routing_by_set(agent: SleepTrainAgent, questions: Sequence[Question]) -> dict:
+    ("{set: {value, ci, n}}: the share of each set's questions (edit, rephrase, locality, qa, ...) the agent's router "
+     "sends to its adapter, with its Wilson 95% interval. On CounterFact's locality prompts it is the router's "
+     "false-positive rate.")
+    by_set = {}
+    for q in questions:
+        by_set.setdefault(q.set, []).append(q.prompt)
+    out = {}
+    for name, prompts in by_set.items():
+        routed = sum(agent.route(prompts))
+        lo, hi = wilson_interval(routed, len(prompts))
+        out[name] = {"value": routed / len(prompts), "ci": [lo, hi], "n": len(prompts)}
+    return out
+
 def _run_agent(task: RealTask, state: _State, out: Path, load: Callable, config: SleepConfig, gates: SleepGates,
                systems: Sequence[str], eval_days: list, max_new_tokens: int, seed: int, echo: Callable) -> None:
     "The agent day by day: observe, answer as RAG, sleep, answer as SleepTrain (each step skipped when done)."
     wanted = [s for s in _AGENT_SYSTEMS if s in systems]
     measured = "sleeptrain_adapter_on" in state.data["token_level"] or task.name == "squad"
+    measured = measured and "routing" in state.data
     if all(state.answered(s, d) for s in wanted for d in eval_days) and measured:
         return
     agent = SleepTrainAgent(load(), out / "agent", sleep_config=config, sleep_gates=gates, seed=seed)
@@ -328,6 +344,7 @@ def _run_agent(task: RealTask, state: _State, out: Path, load: Callable, config:
         if d in eval_days:
             for s in [s for s in wanted if s != "rag"]:
                 _ask(state, s, d, task.due(d), ask(s), echo)
+    state.put("routing", routing_by_set(agent, task.questions))
     if task.name != "squad":
         state.put("sleeptrain_adapter_on", token_level(agent.model, agent.tokenizer, task, task.questions),
                   "token_level")
@@ -432,7 +449,8 @@ def run_real_bench(task: str, data, out, n: int = 50, per_day: Optional[int] = N
                    eval_days, max_new_tokens, seed, echo)
     return {"benchmark": f"real/{task}", **setup, "questions": len(spec.questions), "sleeps": state.data["sleeps"],
             "observed": state.data["observed"], "token_level": state.data["token_level"],
-            "scores": summarise(spec, state.data), "total_seconds": time.time() - started}
+            "routing": state.data.get("routing"), "scores": summarise(spec, state.data),
+            "total_seconds": time.time() - started}
 
 # %% ../nbs/23c_bench_real.ipynb #de58835b
 def format_real_bench(res: dict) -> str:
@@ -447,6 +465,10 @@ def format_real_bench(res: dict) -> str:
         lines.append(f"{system:>22}  " + " | ".join(parts))
     if "ratios" in res["scores"]:
         lines.append("ratios: " + ", ".join(f"{k} {f(v)}" for k, v in res["scores"]["ratios"].items()))
+    if res.get("routing"):
+        lines.append("routed to the adapter after the last sleep: " + ", ".join(
+            f"{name} {f(r['value'])} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] of {r['n']}"
+            for name, r in res["routing"].items()))
     for system, figures in res["token_level"].items():
         lines.append(f"EasyEdit token-level, {system}: " + ", ".join(f"{k} {f(v)}" for k, v in figures.items()))
     return "\n".join(lines)
