@@ -12,7 +12,7 @@ import numpy as np
 from fastcore.basics import patch
 from .core import check_text, check_identifier, check_int, atomic_write_json, atomic_dir, cache_dir
 from .core import verify_sidecar
-from .models import load_lm, DEFAULT_LM, save_base, verify_manifest
+from .models import load_lm, DEFAULT_LM, save_base, verify_manifest, chat_prompts
 from .decoding import generate, weights_key
 from .models import perplexity as lm_perplexity
 from .memory import Hippocampus
@@ -31,6 +31,7 @@ from sleeptrain.sleep import (
     add_lora,
     train_lora,
     kl_targets,
+    general_input_bases,
     save_adapter,
     load_adapter,
     adapter_state,
@@ -527,7 +528,12 @@ def _train(self: SleepTrainAgent, plan: ReplayPlan, config: SleepConfig, n: int,
     if self.consolidation == "share" and share_coefficients:
         config = replace(config, lr=self.share_config.lr)
     kl = self._kl if config.kl_weight > 0 else None
-    stats = train_lora(self.model, self.tokenizer, plan.pairs, config, logger_fn=logger_fn, kl=kl, desc=f"sleep {n}")
+    bases = None
+    if config.null_space > 0:      # the general inputs: the rehearsal paragraphs and the rehearsal questions as asked
+        general = list(REHEARSAL_TEXT) + chat_prompts(self.tokenizer, REHEARSAL_PROMPTS)
+        bases = general_input_bases(self.model, self.tokenizer, general, config.null_space, config.max_length)
+    stats = train_lora(self.model, self.tokenizer, plan.pairs, config, logger_fn=logger_fn, kl=kl, desc=f"sleep {n}",
+                       bases=bases)
     return stats, snapshot
 
 # %% ../nbs/15_agent.ipynb #f45cd151

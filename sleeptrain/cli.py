@@ -76,6 +76,8 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--probes", type=_positive(), default=2, help="held-out questions per fact (default 2)")
     p.add_argument("--general", type=_positive(), default=40,
                    help="questions of the gates' general set, a quick check (default all 40)")
+    p.add_argument("--null-space", type=float, default=0.0, metavar="E",
+                   help="keep LoRA off the input directions that carry this share of general text's energy (0: off)")
     p.add_argument("--held-out", type=_positive(), default=None, metavar="N",
                    help="questions and paragraphs per held-out set, which no gate sees (default: all)")
     p.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
@@ -242,7 +244,7 @@ def _write_answers(path: Path, qs, gq, before: dict, after: dict, weights: dict)
 def run_demo(
     facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
     rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, held_out: Optional[int] = None,
-    device=None, dtype=None,
+    null_space: float = 0.0, device=None, dtype=None,
     route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
     policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
     agent=None, echo=print,
@@ -259,7 +261,8 @@ def run_demo(
     t0 = time.time()
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     seed_everything(seed)
-    cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, seed=seed)
+    cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, null_space=null_space,
+                      seed=seed)
     check_choice(importance_mode, "importance_mode", ("ppl", "classifier"))
     if importance_mode == "classifier" and importance_classifier is None:
         raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")

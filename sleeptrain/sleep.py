@@ -19,8 +19,8 @@ from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'GATE_SET', 'SleepConfig', 'encode_pairs',
            'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
            'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
-           'flop_counter', 'answer_tokens', 'train_lora', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs',
-           'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter']
+           'general_input_bases', 'project_lora', 'flop_counter', 'answer_tokens', 'train_lora', 'SleepGates',
+           'teacher_pairs', 'rehearsal_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter']
 
 # %% ../nbs/12_sleep.ipynb #2bf32054
 import torch
@@ -77,6 +77,9 @@ class SleepConfig:
     kl_weight: float = checked(1.0, in_range(0, 1000))  # weight of the KL term towards the frozen base (0 = off)
     kl_topk: int = checked(32, positive_int)  # base-model probabilities kept per token for that term
     kl_batch: int = checked(2, positive_int)  # general-text paragraphs per optimiser step
+    # LoRA kept off the input directions that carry this share of general text's activation energy in each adapted
+    # layer (`general_input_bases`, `project_lora`; 0 = off)
+    null_space: float = checked(0.0, in_range(0, 1, hi_open=True))
     bf16: Optional[bool] = None  # autocast to bf16 (None: on CUDA devices that support it)
     # recompute activations in the backward pass: less memory, slower (QLoRA on large models)
     gradient_checkpointing: bool = checked(False, _flag)
@@ -435,6 +438,55 @@ def kl_loss(model, kl: dict, rows: Sequence[int]) -> torch.Tensor:
     m = mask.float()
     return -((kl["probs"][rows].to(dev) * logq).sum(-1) * m).sum() / m.sum()
 
+# %% ../nbs/12_sleep.ipynb #03999fbe
+@torch.no_grad()
+def general_input_bases(model: PeftModel, tok, texts: Sequence[str], energy: float,
+                        max_length: int = 128) -> dict[str, torch.Tensor]:
+    ("For each LoRA layer of `model`: an orthonormal basis (d x k) of the input directions that carry `energy` of its "
+     "input activations on general `texts`, the base model's (adapters off), one text at a time.")
+    check_number(energy, "energy", 0, 1, lo_open=True, hi_open=True)
+    if not texts:
+        raise ValueError("texts must contain at least one general text, got none")
+    layers = {n: m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.lora_A}
+    grams, hooks = {}, []
+    def keep(name):
+        def hook(module, args):
+            x = args[0].detach().float().reshape(-1, args[0].shape[-1])
+            grams[name] = grams.get(name, 0) + x.T @ x
+        return hook
+    for name, module in layers.items():
+        hooks.append(module.register_forward_pre_hook(keep(name)))
+    dev = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        with base_only(model):
+            for text in texts:
+                enc = tok(text, return_tensors="pt", truncation=True, max_length=max_length).to(dev)
+                model(**enc)
+    finally:
+        for h in hooks:
+            h.remove()
+        if was_training:
+            model.train()
+    bases = {}
+    for name, gram in grams.items():
+        values, vectors = torch.linalg.eigh(gram.double())
+        values, vectors = values.flip(0).clamp(min=0), vectors.flip(1)
+        k = int((values.cumsum(0) / values.sum() < energy).sum()) + 1
+        bases[name] = vectors[:, :k].float().contiguous()
+    return bases
+
+# %% ../nbs/12_sleep.ipynb #2784e32e
+@torch.no_grad()
+def project_lora(model: PeftModel, bases: dict[str, torch.Tensor]) -> None:
+    "Remove each basis's directions from its layer's LoRA `A`: `A <- A (I - U U^T)`, in place."
+    modules = dict(model.named_modules())
+    for name, basis in bases.items():
+        weight = modules[name].lora_A["default"].weight
+        u = basis.to(weight.device, weight.dtype)
+        weight -= (weight @ u) @ u.T
+
 # %% ../nbs/12_sleep.ipynb #cf312b0e
 def _lr_lambda(schedule: str, total: int, warm: int):
     def f(s):
@@ -590,9 +642,10 @@ def _report_step(bar, entry: dict, hooks: Sequence) -> None:
 # %% ../nbs/12_sleep.ipynb #3e37084d
 def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: SleepConfig = None,
                logger_fn: Optional[Callable[[dict], None]] = None, kl: Optional[dict] = None,
-               desc: str = "sleep") -> dict:
-    ("Train the active LoRA of `model` on (question, answer) `pairs` (+ the KL term on `kl` targets); returns the "
-     "report. Under a multi-process launch each process trains its shard of every batch (see *Multi-process sleep*).")
+               desc: str = "sleep", bases: Optional[dict] = None) -> dict:
+    ("Train the active LoRA of `model` on (question, answer) `pairs` (+ the KL term on `kl` targets; its `A` kept "
+     "off the `bases` of `general_input_bases` when given); returns the report. Under a multi-process launch each "
+     "process trains its shard of every batch (see *Multi-process sleep*).")
     config = config or SleepConfig()
     if not isinstance(model, PeftModel):
         raise TypeError(f"model must be a PeftModel (use add_lora first), got {type(model).__name__}")
@@ -611,6 +664,8 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     packed, min_prefix = _batch_layout(model, tok, examples, config)
     losses, kls, tokens, padded, step, flops_per_token, measured, t0 = [], [], 0, 0, 0, 0.0, False, time.time()
     step_loss, step_kl, step_batches = 0.0, 0.0, 0  # this optimiser step's (weighted) sums over its batches
+    if bases:
+        project_lora(model, bases)
     model.train()
     bar = progress(total=total, desc=desc, **({"disable": True} if rank else {}))
     try:
@@ -632,6 +687,8 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
                 step_batches += 1
                 if (i + 1) % config.grad_accum == 0 or i + 1 == len(batches):
                     last = _optimiser_step(params, opt, sched, config, world, step_loss, step_kl, step_batches)
+                    if bases:
+                        project_lora(model, bases)
                     step_loss, step_kl, step_batches, step = 0.0, 0.0, 0, step + 1
                     losses.append(last[0])
                     kls.append(last[1])
