@@ -32,6 +32,8 @@ from sleeptrain.sleep import (
     train_lora,
     kl_targets,
     general_input_bases,
+    calibrate_gate,
+    gate_of,
     save_adapter,
     load_adapter,
     adapter_state,
@@ -143,7 +145,7 @@ class SleepTrainAgent:
         self.sleep_gates = sleep_gates or SleepGates()
         self.route_threshold, self.seed, self.quantization = route_threshold, seed, quantization
         self.consolidation, self.share_config, self.share = consolidation, share or ShareConfig(), None
-        self._baseline, self._kl, self._pending = None, None, {}
+        self._baseline, self._kl, self._pending = None, {}, {}
         self._base_memo = (None, {})   # (base weights key, {(question, system, max_new_tokens): answer})
         self._resume()
 
@@ -479,6 +481,9 @@ def _check_sleep_config(self: SleepTrainAgent, config: Optional[SleepConfig]) ->
     config = config or self.sleep_config
     if not isinstance(config, SleepConfig):
         raise TypeError(f"config must be a SleepConfig, got {type(config).__name__}")
+    if config.act_gate > 0 and self.consolidation != "lora":
+        raise ValueError(f"SleepConfig.act_gate={config.act_gate!r} gates a LoRA adapter; consolidation="
+                         f"{self.consolidation!r} folds adapters into a subspace that has no gate")
     if not (isinstance(self.model, PeftModel) and self.consolidation == "lora"):
         return config
     have, want = self.model.peft_config[self.model.active_adapter], config.lora_config()
@@ -514,26 +519,33 @@ def _replay_plan(self: SleepTrainAgent, config: SleepConfig, n: int, new: list, 
 # %% ../nbs/15_agent.ipynb #91e93e22
 @patch
 def _train(self: SleepTrainAgent, plan: ReplayPlan, config: SleepConfig, n: int, logger_fn=None) -> tuple:
-    ("Step 2: install the day's adapter (a LoRA on the last accepted one, or a Share part) and train it on the plan; "
-     "returns the training report and the adapter's state before training (for a LoRA rollback).")
+    ("Step 2: install the day's adapter (a LoRA on the last accepted one, or a Share part), train it on the plan and "
+     "calibrate its activation gate when `config.act_gate`; returns the training report and the adapter's state "
+     "before training (for a LoRA rollback).")
     snapshot = None
     if self.consolidation == "share":
         self._set_model(self._day_model(config, n))
     else:
         self._set_model(add_lora(self.model, config))
         snapshot = adapter_state(self.model)
-    if config.kl_weight > 0 and self._kl is None:
-        self._kl = kl_targets(self.model, self.tokenizer, REHEARSAL_TEXT, config.kl_topk, config.max_length)
+    # the general inputs: the rehearsal paragraphs and the rehearsal questions as asked
+    general = list(REHEARSAL_TEXT) + chat_prompts(self.tokenizer, REHEARSAL_PROMPTS)
+    kl_texts = general if config.act_gate > 0 else list(REHEARSAL_TEXT)  # the gate's penalty needs questions too
+    if config.kl_weight > 0 and len(kl_texts) not in self._kl:
+        self._kl[len(kl_texts)] = kl_targets(self.model, self.tokenizer, kl_texts, config.kl_topk, config.max_length)
     share_coefficients = getattr(self.model, "share_coefficients", {}).get("coefficients", False)
     if self.consolidation == "share" and share_coefficients:
         config = replace(config, lr=self.share_config.lr)
-    kl = self._kl if config.kl_weight > 0 else None
+    kl = self._kl[len(kl_texts)] if config.kl_weight > 0 else None
     bases = None
-    if config.null_space > 0:      # the general inputs: the rehearsal paragraphs and the rehearsal questions as asked
-        general = list(REHEARSAL_TEXT) + chat_prompts(self.tokenizer, REHEARSAL_PROMPTS)
+    if config.null_space > 0:
         bases = general_input_bases(self.model, self.tokenizer, general, config.null_space, config.max_length)
     stats = train_lora(self.model, self.tokenizer, plan.pairs, config, logger_fn=logger_fn, kl=kl, desc=f"sleep {n}",
                        bases=bases)
+    if config.act_gate > 0:   # the gate closes on every general input it was trained against
+        calibrate_gate(self.model, self.tokenizer, general, config.act_gate_scale, config.max_length)
+    elif gate_of(self.model):
+        gate_of(self.model).remove(self.model)
     return stats, snapshot
 
 # %% ../nbs/15_agent.ipynb #f45cd151

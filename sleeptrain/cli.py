@@ -48,6 +48,16 @@ def _threshold(s):
     return v
 
 # %% ../nbs/25_cli.ipynb #30f7eb88
+def _protection_args(p: argparse.ArgumentParser) -> None:
+    "The protections of general ability a sleep can add (`SleepConfig.null_space`, `act_gate`, `act_gate_scale`)."
+    p.add_argument("--null-space", type=float, default=0.0, metavar="E",
+                   help="keep LoRA off the input directions that carry this share of general text's energy (0: off)")
+    p.add_argument("--act-gate", type=float, default=0.0, metavar="W",
+                   help="weight of the penalty on the adapter's output on general inputs, which also gates the "
+                        "adapter per token at inference (0: off)")
+    p.add_argument("--act-gate-scale", type=_positive(float), default=1.0, metavar="S",
+                   help="the gate's threshold: S times the largest output general inputs give (default 1.0)")
+
 def demo_parser(sub=None) -> argparse.ArgumentParser:
     "Arguments of `sleeptrain demo`."
     p = (
@@ -76,8 +86,7 @@ def demo_parser(sub=None) -> argparse.ArgumentParser:
     p.add_argument("--probes", type=_positive(), default=2, help="held-out questions per fact (default 2)")
     p.add_argument("--general", type=_positive(), default=40,
                    help="questions of the gates' general set, a quick check (default all 40)")
-    p.add_argument("--null-space", type=float, default=0.0, metavar="E",
-                   help="keep LoRA off the input directions that carry this share of general text's energy (0: off)")
+    _protection_args(p)
     p.add_argument("--held-out", type=_positive(), default=None, metavar="N",
                    help="questions and paragraphs per held-out set, which no gate sees (default: all)")
     p.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
@@ -244,7 +253,7 @@ def _write_answers(path: Path, qs, gq, before: dict, after: dict, weights: dict)
 def run_demo(
     facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
     rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, held_out: Optional[int] = None,
-    null_space: float = 0.0, device=None, dtype=None,
+    null_space: float = 0.0, act_gate: float = 0.0, act_gate_scale: float = 1.0, device=None, dtype=None,
     route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
     policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
     agent=None, echo=print,
@@ -262,7 +271,7 @@ def run_demo(
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     seed_everything(seed)
     cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, null_space=null_space,
-                      seed=seed)
+                      act_gate=act_gate, act_gate_scale=act_gate_scale, seed=seed)
     check_choice(importance_mode, "importance_mode", ("ppl", "classifier"))
     if importance_mode == "classifier" and importance_classifier is None:
         raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")
@@ -576,6 +585,7 @@ def _retention_args(bsub) -> None:
     )
     r.add_argument("--kl-weight", type=float, default=1.0)
     r.add_argument("--no-self-distill", action="store_true", help="switch off the self-distillation rehearsal")
+    _protection_args(r)
     r.add_argument(
         "--route-threshold",
         type=_threshold,
@@ -825,6 +835,9 @@ def _bench_retention(args) -> dict:
         replay_pairs=args.replay_pairs,
         kl_weight=args.kl_weight,
         self_distill=not args.no_self_distill,
+        null_space=args.null_space,
+        act_gate=args.act_gate,
+        act_gate_scale=args.act_gate_scale,
         seed=args.seed,
     )
     res = run_retention(

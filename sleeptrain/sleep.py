@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_sleep.ipynb #04de0983
 from __future__ import annotations
-import contextlib, functools, inspect, math, random, time
+import contextlib, functools, inspect, json, math, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
@@ -19,8 +19,10 @@ from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 __all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'GATE_SET', 'SleepConfig', 'encode_pairs',
            'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
            'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
-           'general_input_bases', 'project_lora', 'flop_counter', 'answer_tokens', 'train_lora', 'SleepGates',
-           'teacher_pairs', 'rehearsal_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter', 'load_adapter']
+           'general_input_bases', 'project_lora', 'lora_outputs', 'ActivationGate', 'gate_of', 'collect_lora_outputs',
+           'gate_penalty', 'general_output_peaks', 'calibrate_gate', 'flop_counter', 'answer_tokens', 'train_lora',
+           'SleepGates', 'teacher_pairs', 'rehearsal_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter',
+           'load_adapter']
 
 # %% ../nbs/12_sleep.ipynb #2bf32054
 import torch
@@ -80,6 +82,11 @@ class SleepConfig:
     # LoRA kept off the input directions that carry this share of general text's activation energy in each adapted
     # layer (`general_input_bases`, `project_lora`; 0 = off)
     null_space: float = checked(0.0, in_range(0, 1, hi_open=True))
+    # weight of the penalty on the adapter's output on general inputs (the KL rows); > 0 also gates the adapter at
+    # inference: a layer's output is zeroed for each token where it is no larger than `act_gate_scale` times the
+    # largest output general inputs give there (`ActivationGate`; 0 = off)
+    act_gate: float = checked(0.0, in_range(0, 1000))
+    act_gate_scale: float = checked(1.0, in_range(0, 100, lo_open=True))
     bf16: Optional[bool] = None  # autocast to bf16 (None: on CUDA devices that support it)
     # recompute activations in the backward pass: less memory, slower (QLoRA on large models)
     gradient_checkpointing: bool = checked(False, _flag)
@@ -89,6 +96,9 @@ class SleepConfig:
 
     def __post_init__(self):
         validate_fields(self)
+        if self.act_gate > 0 and self.kl_weight == 0:
+            raise ValueError(f"SleepConfig.act_gate={self.act_gate!r} needs kl_weight > 0 (its penalty is taken on the "
+                             "KL term's general text), got kl_weight=0")
 
     def lora_config(self) -> LoraConfig:
         "The PEFT `LoraConfig` for this sleep."
@@ -487,6 +497,116 @@ def project_lora(model: PeftModel, bases: dict[str, torch.Tensor]) -> None:
         u = basis.to(weight.device, weight.dtype)
         weight -= (weight @ u) @ u.T
 
+# %% ../nbs/12_sleep.ipynb #7cf277de
+def lora_outputs(model) -> dict:
+    "The `lora_B` module of the default adapter in every LoRA layer of `model`, by the layer's name."
+    return {n: m.lora_B["default"] for n, m in model.named_modules() if hasattr(m, "lora_B") and "default" in m.lora_B}
+
+# %% ../nbs/12_sleep.ipynb #5823d9a6
+class ActivationGate:
+    ("Per-token gate on every LoRA layer of a PeftModel: a layer's output is zeroed for each token where its norm is at "
+     "or below the layer's threshold (layers without one pass). Hooks on the `lora_B` modules; `enabled` turns it off.")
+    def __init__(self, model: PeftModel, thresholds: Optional[dict] = None):
+        layers = lora_outputs(model)
+        if not layers:
+            raise ValueError(f"model has no LoRA layers to gate ({type(model).__name__})")
+        if getattr(model, "sleeptrain_gate", None) is not None:
+            raise ValueError("model already has an ActivationGate: use gate_of(model)")
+        self.layers, self.thresholds, self.enabled = set(layers), {}, True
+        self.set_thresholds(thresholds or {})
+        self._handles = [m.register_forward_hook(self._hook(name)) for name, m in layers.items()]
+        model.sleeptrain_gate = self
+
+    def set_thresholds(self, thresholds: dict) -> None:
+        "Replace the thresholds; each must name a LoRA layer of the model and be a finite number >= 0."
+        for name, value in thresholds.items():
+            if name not in self.layers:
+                raise ValueError(f"thresholds names {name!r}, which is not a LoRA layer of the model")
+            check_number(value, f"thresholds[{name!r}]", 0)
+        self.thresholds = {name: float(value) for name, value in thresholds.items()}
+
+    def _hook(self, name: str):
+        def hook(module, args, out):
+            tau = self.thresholds.get(name) if self.enabled else None
+            if tau is None:
+                return None
+            return out * (out.norm(dim=-1, keepdim=True) > tau).to(out.dtype)
+        return hook
+
+    def remove(self, model: PeftModel) -> None:
+        "Take the gate off `model`."
+        for handle in self._handles:
+            handle.remove()
+        model.sleeptrain_gate = None
+
+def gate_of(model) -> Optional[ActivationGate]:
+    "The `ActivationGate` on `model`, or None."
+    return getattr(model, "sleeptrain_gate", None)
+
+# %% ../nbs/12_sleep.ipynb #ffc44387
+@contextlib.contextmanager
+def collect_lora_outputs(model):
+    "Within the block, every LoRA layer's output (with its graph) is appended to the yielded list, in call order."
+    outputs = []
+    hooks = [m.register_forward_hook(lambda module, args, out: outputs.append(out)) for m in lora_outputs(model).values()]
+    try:
+        yield outputs
+    finally:
+        for h in hooks:
+            h.remove()
+
+def gate_penalty(outputs: Sequence[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
+    ("Mean over LoRA layers of the mean squared output norm over the tokens `mask` keeps (`outputs` from one forward "
+     "pass of a `[batch, tokens]` batch).")
+    m = mask.float()
+    per_layer = [(out.float().pow(2).sum(-1) * m).sum() / m.sum() for out in outputs]
+    return torch.stack(per_layer).mean()
+
+# %% ../nbs/12_sleep.ipynb #a1ad44b0
+@torch.no_grad()
+def general_output_peaks(model: PeftModel, tok, texts: Sequence[str], max_length: int = 128) -> dict[str, float]:
+    ("The largest per-token output norm of each LoRA layer of `model` on general `texts`, one text at a time. Each "
+     "output is measured and then zeroed, so every layer sees the base model's own activations: a gate at these "
+     "thresholds leaves the model exactly the base model on `texts`.")
+    if not texts:
+        raise ValueError("texts must contain at least one general text, got none")
+    peaks = {}
+    def keep(name):
+        def hook(module, args, out):
+            peaks[name] = max(peaks.get(name, 0.0), out.detach().float().norm(dim=-1).max().item())
+            return torch.zeros_like(out)
+        return hook
+    hooks = [m.register_forward_hook(keep(n)) for n, m in lora_outputs(model).items()]
+    gate = gate_of(model)
+    enabled = gate.enabled if gate else None
+    dev = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        if gate:
+            gate.enabled = False
+        for text in texts:
+            model(**tok(text, return_tensors="pt", truncation=True, max_length=max_length).to(dev))
+    finally:
+        for h in hooks:
+            h.remove()
+        if gate:
+            gate.enabled = enabled
+        if was_training:
+            model.train()
+    return peaks
+
+def calibrate_gate(model: PeftModel, tok, texts: Sequence[str], scale: float = 1.0,
+                   max_length: int = 128) -> ActivationGate:
+    ("Set (attaching it first if needed) the `ActivationGate` of `model`: each layer's threshold is `scale` times the "
+     "largest output norm general `texts` give it.")
+    check_number(scale, "scale", 0, lo_open=True)
+    peaks = general_output_peaks(model, tok, texts, max_length)
+    gate = gate_of(model) or ActivationGate(model)
+    gate.set_thresholds({name: scale * peak for name, peak in peaks.items()})
+    gate.enabled = True
+    return gate
+
 # %% ../nbs/12_sleep.ipynb #cf312b0e
 def _lr_lambda(schedule: str, total: int, warm: int):
     def f(s):
@@ -579,9 +699,11 @@ def _batch_layout(model, tok, examples: Sequence[dict], config: SleepConfig) -> 
 # %% ../nbs/12_sleep.ipynb #2996bfba
 def _batch_backward(model, tok, config: SleepConfig, kl: Optional[dict], b: list, rows: list, w: float, wk: float,
                     counter, dev, world: int, packed: bool, min_prefix: int, use_bf16: bool, use_kl: bool) -> tuple:
-    ("Forward and backward of this process's shard `b` (weight `w`) and its KL `rows` (weight `wk`): "
-     "(answer loss or None, KL or None, FLOPs per token when `counter` counts, else None).")
+    ("Forward and backward of this process's shard `b` (weight `w`) and its KL `rows` (weight `wk`, with the "
+     "activation-gate penalty on them when `config.act_gate`): (answer loss or None, KL or None, FLOPs per token when "
+     "`counter` counts, else None).")
     loss = klv = flops_per_token = None
+    penalty = 0
     if b or rows:
         enc = (pack(b, dev) if packed else collate(b, tok.pad_token_id, dev)) if b else None
         with counter or contextlib.nullcontext():
@@ -589,11 +711,15 @@ def _batch_backward(model, tok, config: SleepConfig, kl: Optional[dict], b: list
                 if b:
                     loss = packed_loss(model, enc) if packed else padded_loss(model, enc, min_prefix)
                 if rows:
-                    klv = kl_loss(model, kl, rows)
+                    with collect_lora_outputs(model) if config.act_gate else contextlib.nullcontext() as outs:
+                        klv = kl_loss(model, kl, rows)
+                    if config.act_gate:
+                        penalty = config.act_gate * gate_penalty(outs, kl["attention_mask"][rows].to(dev))
             if world == 1:
-                obj = loss + (config.kl_weight * klv if use_kl else 0)
+                obj = loss + (config.kl_weight * klv + penalty if use_kl else 0)
             else:
-                obj = (loss * w if loss is not None else 0) + (config.kl_weight * wk * klv if klv is not None else 0)
+                obj = (loss * w if loss is not None else 0) + (
+                    (config.kl_weight * klv + penalty) * wk if klv is not None else 0)
             (obj / config.grad_accum).backward()  # the answer loss and the KL term alike: divided once
         if counter is not None:
             n_tok = enc["input_ids"].numel() if packed else int(enc["attention_mask"].sum())
@@ -666,6 +792,9 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     step_loss, step_kl, step_batches = 0.0, 0.0, 0  # this optimiser step's (weighted) sums over its batches
     if bases:
         project_lora(model, bases)
+    gate = gate_of(model)
+    if gate:
+        gate.enabled = False  # training sees the whole adapter; the agent recalibrates the gate afterwards
     model.train()
     bar = progress(total=total, desc=desc, **({"disable": True} if rank else {}))
     try:
@@ -700,6 +829,8 @@ def train_lora(model: PeftModel, tok, pairs: Sequence[tuple[str, str]], config: 
     finally:
         bar.close()
         model.eval()
+        if gate:
+            gate.enabled = True
     secs = time.time() - t0
     return {"losses": losses, "kl": kls, "steps": step, "n_examples": len(examples), "tokens": tokens,
             "padding_fraction": 1 - tokens / max(1, padded), "seconds": secs, "tokens_per_s": tokens / max(secs, 1e-9),
@@ -763,30 +894,47 @@ def rehearsal_pairs(teacher, records, per_record: int, rng: random.Random) -> li
 
 # %% ../nbs/12_sleep.ipynb #595e179a
 def adapter_state(model: PeftModel) -> dict:
-    "A detached copy of the trainable adapter weights (for rollback)."
-    return {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
+    ("A detached copy of the trainable adapter weights, and of its `ActivationGate` thresholds under "
+     "`'sleeptrain_gate'` when it has one (for rollback).")
+    state = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
+    if gate_of(model):
+        state["sleeptrain_gate"] = dict(gate_of(model).thresholds)
+    return state
 
 def restore_adapter_state(model: PeftModel, state: dict) -> None:
-    "Put back weights saved by `adapter_state`."
+    "Put back weights (and gate thresholds) saved by `adapter_state`."
     params = dict(model.named_parameters())
     with torch.no_grad():
         for k, v in state.items():
-            params[k].copy_(v)
+            if k != "sleeptrain_gate":
+                params[k].copy_(v)
+    if "sleeptrain_gate" in state:
+        (gate_of(model) or ActivationGate(model)).set_thresholds(state["sleeptrain_gate"])
 
 # %% ../nbs/12_sleep.ipynb #7e8aaca9
 def save_adapter(model: PeftModel, path, meta: Optional[dict] = None) -> Path:
-    "Save the adapter of `model` to `path` (PEFT format, safetensors, SHA-256 sidecar, metadata JSON), atomically."
+    ("Save the adapter of `model` to `path` (PEFT format, safetensors, SHA-256 sidecar, metadata JSON, and its "
+     "`ActivationGate` thresholds in `activation_gate.json` with a sidecar), atomically.")
     with atomic_dir(path) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         write_sidecar(tmp / "adapter_model.safetensors")
+        if gate_of(model) and gate_of(model).thresholds:
+            atomic_write_json(tmp / "activation_gate.json", {"thresholds": gate_of(model).thresholds})
+            write_sidecar(tmp / "activation_gate.json")
         atomic_write_json(tmp / "sleeptrain.json", meta or {})
     return Path(path)
 
 def load_adapter(base_model, path, is_trainable: bool = False) -> PeftModel:
-    "Load a saved adapter onto `base_model` after checking its SHA-256 sidecar (safetensors only)."
+    ("Load a saved adapter onto `base_model` after checking its SHA-256 sidecar (safetensors only), with its "
+     "`ActivationGate` when it was saved with one.")
     path = Path(path)
     weights = path / "adapter_model.safetensors"
     if not weights.exists():
         raise FileNotFoundError(f"adapter path {str(path)!r} has no adapter_model.safetensors")
     verify_sidecar(weights)
-    return PeftModel.from_pretrained(base_model, str(path), is_trainable=is_trainable, use_safetensors=True)
+    model = PeftModel.from_pretrained(base_model, str(path), is_trainable=is_trainable, use_safetensors=True)
+    gate_file = path / "activation_gate.json"
+    if gate_file.exists():
+        verify_sidecar(gate_file)
+        ActivationGate(model, json.loads(gate_file.read_text())["thresholds"])
+    return model
