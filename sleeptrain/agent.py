@@ -491,6 +491,7 @@ def _check_sleep_config(self: SleepTrainAgent, config: Optional[SleepConfig]) ->
     checks = [("rank", have.r, want.r), ("alpha", have.lora_alpha, want.lora_alpha)]
     if want.target_modules != "all-linear":
         checks.append(("target_modules", modules(have.target_modules), modules(want.target_modules)))
+    checks.append(("layers", have.layers_to_transform, want.layers_to_transform))
     for name, got, wanted in checks:
         if got != wanted:
             raise ValueError(f"SleepConfig.{name}={wanted!r} differs from this agent's adapter ({name}={got!r}); "

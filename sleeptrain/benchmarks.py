@@ -36,9 +36,8 @@ def _check_targets(row: dict) -> dict:
 def _retention_learner(system: str, base, tok, out: Path, embedder, cfg, gates, route_threshold, seed: int,
                        max_new_tokens: int) -> tuple:
     "(learner, facts view, damage views) of `system` on `base`: the agent, or one LoRA for `naive`."
-    from dataclasses import replace
     from sleeptrain.agent import SleepTrainAgent
-    from sleeptrain.sleep import add_lora
+    from sleeptrain.sleep import add_lora, naive_config
     from sleeptrain.evaluation import model_view
 
     if system == "sleeptrain":
@@ -53,20 +52,19 @@ def _retention_learner(system: str, base, tok, out: Path, embedder, cfg, gates, 
         )
         facts_view = agent.view(max_new_tokens=max_new_tokens)
         return agent, facts_view, {"": agent.view(), "_weights": agent.view(routed=False)}
-    naive_cfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
+    naive_cfg = naive_config(cfg)
     pm = add_lora(base, naive_cfg)
     return pm, model_view(pm, tok, max_new_tokens), {"": model_view(pm, tok)}
 
 def _retention_sleep(system: str, learner, tok, statements: list, cfg, d: int):
     "One day of learning `statements`: the agent observes and sleeps (returns whether it accepted); naive trains."
-    from dataclasses import replace
-    from sleeptrain.sleep import train_lora, teacher_pairs
+    from sleeptrain.sleep import train_lora, teacher_pairs, naive_config
     from sleeptrain.teacher import TemplateTeacher
 
     if system == "sleeptrain":
         learner.observe(statements)
         return learner.sleep().get("accepted")
-    naive_cfg = replace(cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
+    naive_cfg = naive_config(cfg)
     train_lora(learner, tok, teacher_pairs(TemplateTeacher(), statements), naive_cfg, desc=f"naive day {d + 1}")
     return None
 
@@ -435,13 +433,12 @@ def _record(run: _Continual, label: str, ev: dict) -> dict:
 # %% ../nbs/18_benchmarks.ipynb #9b44b488
 def _run_naive(run: _Continual) -> None:
     "One LoRA trained day after day on each day's statements (template teacher; no replay, gates or routing)."
-    from dataclasses import replace
-    from sleeptrain.sleep import add_lora, train_lora, teacher_pairs
+    from sleeptrain.sleep import add_lora, train_lora, teacher_pairs, naive_config
     from sleeptrain.teacher import TemplateTeacher
     from sleeptrain.evaluation import model_view
 
     tok = run.tok
-    ncfg = replace(run.cfg, replay_ratio=0.0, self_distill=False, kl_weight=0.0)
+    ncfg = naive_config(run.cfg)
     pm = add_lora(run.base, ncfg)
     _track(run, "naive", "naive")
     for i in range(run.days):

@@ -49,7 +49,8 @@ def _threshold(s):
 
 # %% ../nbs/25_cli.ipynb #30f7eb88
 def _protection_args(p: argparse.ArgumentParser) -> None:
-    "The protections of general ability a sleep can add (`SleepConfig.null_space`, `act_gate`, `act_gate_scale`)."
+    ("The protections of general ability a sleep can add: `SleepConfig.null_space`, `act_gate`, `act_gate_scale`, and "
+     "where the adapter goes (`target_modules`, `layers`).")
     p.add_argument("--null-space", type=float, default=0.0, metavar="E",
                    help="keep LoRA off the input directions that carry this share of general text's energy (0: off)")
     p.add_argument("--act-gate", type=float, default=0.0, metavar="W",
@@ -57,6 +58,10 @@ def _protection_args(p: argparse.ArgumentParser) -> None:
                         "adapter per token at inference (0: off)")
     p.add_argument("--act-gate-scale", type=_positive(float), default=1.0, metavar="S",
                    help="the gate's threshold: S times the largest output general inputs give (default 1.0)")
+    p.add_argument("--target-modules", nargs="+", default=None, metavar="NAME",
+                   help="the projections that get LoRA, e.g. gate_proj up_proj down_proj (default: all linear)")
+    p.add_argument("--layers", type=int, nargs="+", default=None, metavar="I",
+                   help="the decoder layers that get LoRA, counted from 0 (default: all)")
 
 def demo_parser(sub=None) -> argparse.ArgumentParser:
     "Arguments of `sleeptrain demo`."
@@ -253,7 +258,8 @@ def _write_answers(path: Path, qs, gq, before: dict, after: dict, weights: dict)
 def run_demo(
     facts: int = 40, seed: int = 0, model: Optional[str] = None, out=None, epochs: int = 5, lr: float = 1e-3,
     rank: int = 16, batch_size: int = 8, probes: int = 2, general: int = 40, held_out: Optional[int] = None,
-    null_space: float = 0.0, act_gate: float = 0.0, act_gate_scale: float = 1.0, device=None, dtype=None,
+    null_space: float = 0.0, act_gate: float = 0.0, act_gate_scale: float = 1.0, target_modules=None, layers=None,
+    device=None, dtype=None,
     route_threshold: Optional[float] = 0.5, importance_mode: str = "ppl", importance_classifier=None,
     policy: str = "rule", hedge_strict: bool = False, consolidation: str = "lora", quantization: Optional[str] = None,
     agent=None, echo=print,
@@ -271,7 +277,8 @@ def run_demo(
     out = _writable_dir(Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}"))
     seed_everything(seed)
     cfg = SleepConfig(epochs=epochs, lr=lr, rank=rank, alpha=2 * rank, batch_size=batch_size, null_space=null_space,
-                      act_gate=act_gate, act_gate_scale=act_gate_scale, seed=seed)
+                      act_gate=act_gate, act_gate_scale=act_gate_scale, target_modules=target_modules or "all-linear",
+                      layers=layers, seed=seed)
     check_choice(importance_mode, "importance_mode", ("ppl", "classifier"))
     if importance_mode == "classifier" and importance_classifier is None:
         raise ValueError("importance_mode 'classifier' needs --importance-classifier PATH")
@@ -838,6 +845,8 @@ def _bench_retention(args) -> dict:
         null_space=args.null_space,
         act_gate=args.act_gate,
         act_gate_scale=args.act_gate_scale,
+        target_modules=args.target_modules or "all-linear",
+        layers=args.layers,
         seed=args.seed,
     )
     res = run_retention(

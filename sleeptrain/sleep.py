@@ -5,7 +5,7 @@
 # %% ../nbs/12_sleep.ipynb #04de0983
 from __future__ import annotations
 import contextlib, functools, inspect, json, math, random, time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 from .core import progress, seed_everything, atomic_write_json, atomic_dir, write_sidecar, verify_sidecar
@@ -16,13 +16,13 @@ from .decoding import generate, release_fast_weights
 from .distributed import rank_world, shard, all_reduce_grads, broadcast_params
 
 # %% auto #0
-__all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'GATE_SET', 'SleepConfig', 'encode_pairs',
-           'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss', 'use_packing',
-           'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets', 'kl_loss',
-           'general_input_bases', 'project_lora', 'lora_outputs', 'ActivationGate', 'gate_of', 'collect_lora_outputs',
-           'gate_penalty', 'general_output_peaks', 'calibrate_gate', 'flop_counter', 'answer_tokens', 'train_lora',
-           'SleepGates', 'teacher_pairs', 'rehearsal_pairs', 'adapter_state', 'restore_adapter_state', 'save_adapter',
-           'load_adapter']
+__all__ = ['REHEARSAL_PROMPTS', 'REHEARSAL_TEXT', 'GENERAL_QUESTIONS', 'GENERAL_TEXT', 'GATE_SET', 'SleepConfig', 'naive_config',
+           'encode_pairs', 'length_batches', 'collate', 'pack', 'packed_loss', 'shared_prefix', 'padded_loss',
+           'use_packing', 'packing_ok', 'prefix_ok', 'self_distillation_pairs', 'add_lora', 'base_only', 'kl_targets',
+           'kl_loss', 'general_input_bases', 'project_lora', 'lora_outputs', 'ActivationGate', 'gate_of',
+           'collect_lora_outputs', 'gate_penalty', 'general_output_peaks', 'calibrate_gate', 'flop_counter',
+           'answer_tokens', 'train_lora', 'SleepGates', 'teacher_pairs', 'rehearsal_pairs', 'adapter_state',
+           'restore_adapter_state', 'save_adapter', 'load_adapter']
 
 # %% ../nbs/12_sleep.ipynb #2bf32054
 import torch
@@ -48,6 +48,16 @@ def _module_names(value, field: str):
         raise ValueError(f"{field} must be 'all-linear' or a non-empty list of module names, got {value!r}")
     return value
 
+def _layer_list(value, field: str):
+    "A check: None (every layer) or a non-empty list of distinct layer indices >= 0."
+    if value is None:
+        return value
+    ok = isinstance(value, (list, tuple)) and value and all(type(i) is int and i >= 0 for i in value)
+    if not ok or len(set(value)) != len(value):
+        raise ValueError(f"{field} must be None (every layer) or a non-empty list of distinct layer indices >= 0, "
+                         f"got {value!r}")
+    return value
+
 # %% ../nbs/12_sleep.ipynb #45284b2f
 @dataclass
 class SleepConfig:
@@ -56,6 +66,7 @@ class SleepConfig:
     alpha: int = checked(32, positive_int)                 # LoRA alpha (scale = alpha / rank)
     dropout: float = checked(0.0, in_range(0, 1))          # LoRA dropout
     target_modules: Union[str, list] = checked("all-linear", _module_names)
+    layers: Optional[list] = checked(None, _layer_list)   # decoder layers that get LoRA (None: all)
     lr: float = checked(1e-3, in_range(0, lo_open=True))   # peak learning rate (AdamW)
     epochs: int = checked(5, positive_int)
     batch_size: int = checked(8, positive_int)
@@ -103,15 +114,24 @@ class SleepConfig:
     def lora_config(self) -> LoraConfig:
         "The PEFT `LoraConfig` for this sleep."
         tm = self.target_modules if isinstance(self.target_modules, str) else list(self.target_modules)
+        layers = list(self.layers) if self.layers is not None else None
         return LoraConfig(r=self.rank, lora_alpha=self.alpha, lora_dropout=self.dropout, target_modules=tm,
-                          task_type="CAUSAL_LM", bias="none")
+                          layers_to_transform=layers, task_type="CAUSAL_LM", bias="none")
 
     def to_dict(self) -> dict:
         "JSON-ready copy (for metadata and `save_pretrained`)."
         d = dict(self.__dict__)
         if not isinstance(d["target_modules"], str):
             d["target_modules"] = list(d["target_modules"])
+        if d["layers"] is not None:
+            d["layers"] = list(d["layers"])
         return d
+
+# %% ../nbs/12_sleep.ipynb #213ccc22
+def naive_config(config: SleepConfig) -> SleepConfig:
+    "`config` as the naive sequential LoRA baseline: the same rank and optimisation, none of the protection."
+    return replace(config, replay_ratio=0.0, self_distill=False, kl_weight=0.0, null_space=0.0, act_gate=0.0,
+                   target_modules="all-linear", layers=None)
 
 # %% ../nbs/12_sleep.ipynb #21280c1f
 def encode_pairs(tok, pairs: Sequence[tuple[str, str]], max_length: int = 128) -> list[dict]:
@@ -500,12 +520,14 @@ def project_lora(model: PeftModel, bases: dict[str, torch.Tensor]) -> None:
 # %% ../nbs/12_sleep.ipynb #7cf277de
 def lora_outputs(model) -> dict:
     "The `lora_B` module of the default adapter in every LoRA layer of `model`, by the layer's name."
-    return {n: m.lora_B["default"] for n, m in model.named_modules() if hasattr(m, "lora_B") and "default" in m.lora_B}
+    layers = model.named_modules()
+    return {n: m.lora_B["default"] for n, m in layers if hasattr(m, "lora_B") and "default" in m.lora_B}
 
 # %% ../nbs/12_sleep.ipynb #5823d9a6
 class ActivationGate:
-    ("Per-token gate on every LoRA layer of a PeftModel: a layer's output is zeroed for each token where its norm is at "
-     "or below the layer's threshold (layers without one pass). Hooks on the `lora_B` modules; `enabled` turns it off.")
+    ("Per-token gate on every LoRA layer of a PeftModel: a layer's output is zeroed for each token where its norm is "
+     "at or below the layer's threshold (layers without one pass). Hooks on the `lora_B` modules; `enabled` turns it "
+     "off.")
     def __init__(self, model: PeftModel, thresholds: Optional[dict] = None):
         layers = lora_outputs(model)
         if not layers:
@@ -548,7 +570,8 @@ def gate_of(model) -> Optional[ActivationGate]:
 def collect_lora_outputs(model):
     "Within the block, every LoRA layer's output (with its graph) is appended to the yielded list, in call order."
     outputs = []
-    hooks = [m.register_forward_hook(lambda module, args, out: outputs.append(out)) for m in lora_outputs(model).values()]
+    keep = lambda module, args, out: outputs.append(out)
+    hooks = [m.register_forward_hook(keep) for m in lora_outputs(model).values()]
     try:
         yield outputs
     finally:
