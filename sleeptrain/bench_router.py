@@ -8,6 +8,7 @@ import random, tempfile, time
 from typing import Callable, Sequence
 from .core import check_int, check_number, progress
 from .metrics import wilson_interval
+from .evaluation import format_damage
 from .evalsets import HELD_OUT_SET, NEAR_MISS_SET
 from .memory import Hippocampus
 from .models import load_embedder
@@ -16,7 +17,8 @@ from .agent import route_signals
 from .bench_anytext import load_anytext_dev
 
 # %% auto #0
-__all__ = ['NEAR_MISS_ROUTED_TARGET', 'routing_rates', 'run_router_bench', 'format_router_size', 'format_router_bench']
+__all__ = ['NEAR_MISS_ROUTED_TARGET', 'routing_rates', 'run_router_bench', 'format_router_size', 'format_router_bench',
+           'answered_locality']
 
 # %% ../nbs/23d_bench_router.ipynb #3b9a8bdf
 def routing_rates(memory: Hippocampus, thresholds: Sequence[float], questions: dict) -> dict:
@@ -89,3 +91,19 @@ def format_router_bench(res: dict) -> str:
     lines += [f"target {k} {t['rule']} at threshold {res['default_threshold']}: {t['value']:.3f} "
               f"({'met' if t['met'] else 'NOT met'})" for k, t in res["targets"].items()]
     return "\n".join(lines)
+
+# %% ../nbs/23d_bench_router.ipynb #d8cb9984
+def answered_locality(agent, sizes: Sequence[int], sets: Sequence, seed: int = 0, echo: Callable = print) -> dict:
+    ("{size: damage report}: `agent.damage_report(sets)` after storing fictional facts beside the agent's own "
+     "memories up to each of `sizes` (never slept on; the agent's store grows).")
+    sizes = sorted({check_int(n, "sizes", 1) for n in sizes})
+    # seed + 1: not the facts a demo of `seed` slept on
+    statements = [it.statement for it in make_facts(sizes[-1], seed=seed + 1)]
+    embeddings = agent.memory.embed(statements)
+    out, stored = {}, 0
+    for n in progress(sizes, desc="store sizes"):
+        agent.memory.upsert(statements[stored:n], embeddings=embeddings[stored:n])
+        stored = n
+        out[n] = agent.damage_report(sets)
+        echo(f"{n:>7} facts stored: " + "; ".join(format_damage(out[n])), flush=True)
+    return out

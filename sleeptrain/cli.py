@@ -712,6 +712,11 @@ def _router_args(bsub) -> None:
     r.add_argument("--default-threshold", type=float, default=0.5,
                    help="the threshold the target is read at (default 0.5, the agent's)")
     r.add_argument("--probes", type=_positive(), default=200, help="probe questions sampled per size (default 200)")
+    r.add_argument("--agent", default=None, metavar="DIR",
+                   help="also: locality as this trained agent answers (a copy of its memory folder) at each size")
+    r.add_argument("--model", default=None, help="the agent's base model (default: SmolLM2-135M-Instruct)")
+    r.add_argument("--held-out", type=_positive(), default=None, metavar="N",
+                   help="with --agent: questions and paragraphs per held-out set (default: all)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--json", default=None, metavar="FILE", help="also write the JSON result to FILE")
 
@@ -947,7 +952,29 @@ def _bench_router(args) -> dict:
     res = run_router_bench(sizes=args.sizes, thresholds=args.thresholds, default_threshold=args.default_threshold,
                            probes=args.probes, seed=args.seed)
     print(format_router_bench(res))
+    if args.agent:
+        res["answered"] = _router_answers(args)
     return res
+
+def _router_answers(args) -> dict:
+    "`bench router --agent DIR`: locality as a copy of the trained agent in DIR answers, at each store size."
+    import shutil
+    from sleeptrain.agent import SleepTrainAgent
+    from sleeptrain.bench_router import answered_locality
+    from sleeptrain.evalsets import HELD_OUT_SET, NEAR_MISS_SET
+
+    folder = Path(args.agent).expanduser()
+    if not (folder / "sleeps" / "history.json").is_file():
+        raise ValueError(f"--agent {args.agent!r} is not a trained agent's memory folder (no sleeps/history.json)")
+    sets = [s.take(args.held_out, args.held_out) for s in (NEAR_MISS_SET, HELD_OUT_SET)]
+    with tempfile.TemporaryDirectory(prefix="bench-router-agent-") as tmp:
+        shutil.copytree(folder, Path(tmp) / "memory")
+        agent = SleepTrainAgent(args.model, Path(tmp) / "memory")
+        print(f"locality as the agent in {folder} answers (its adapter: sleep {agent.last_accepted}):")
+        accepted = [h for h in agent.history() if h.get("accepted")]
+        return {"agent": str(folder), "route_threshold": agent.route_threshold,
+                "sleep_config": accepted[-1].get("config") if accepted else None,
+                "by_size": answered_locality(agent, args.sizes, sets, seed=args.seed)}
 
 def _bench_anytext(args) -> dict:
     from sleeptrain.bench_anytext import run_anytext_bench, format_anytext_bench

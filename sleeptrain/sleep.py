@@ -925,14 +925,18 @@ def adapter_state(model: PeftModel) -> dict:
     return state
 
 def restore_adapter_state(model: PeftModel, state: dict) -> None:
-    "Put back weights (and gate thresholds) saved by `adapter_state`."
+    ("Put back weights (and gate thresholds) saved by `adapter_state`; a gate the state did not have is taken "
+     "off.")
     params = dict(model.named_parameters())
     with torch.no_grad():
         for k, v in state.items():
             if k != "sleeptrain_gate":
                 params[k].copy_(v)
+    gate = gate_of(model)
     if "sleeptrain_gate" in state:
-        (gate_of(model) or ActivationGate(model)).set_thresholds(state["sleeptrain_gate"])
+        (gate or ActivationGate(model)).set_thresholds(state["sleeptrain_gate"])
+    elif gate:
+        gate.remove(model)    # the state is of before the adapter had a gate
 
 # %% ../nbs/12_sleep.ipynb #7e8aaca9
 def save_adapter(model: PeftModel, path, meta: Optional[dict] = None) -> Path:
